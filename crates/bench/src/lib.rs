@@ -1,0 +1,16 @@
+//! Florilège's benchmarks, each measured side by side with a reference in the same run.
+//!
+//! The crawl benchmark (`cargo run --release -p bench --bin crawl`) runs a
+//! simulated fleet in its own process, then, for each database backend, a
+//! fetch-only reference pass and a full crawl, each in a fresh child process
+//! so that its CPU time and peak memory are its own.
+
+pub mod crawl_pass;
+pub mod fetch_only;
+pub mod fleet;
+pub mod knobs;
+pub mod measure;
+pub mod orchestrate;
+pub mod pass;
+pub mod procstat;
+pub mod report;

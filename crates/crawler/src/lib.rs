@@ -1,0 +1,510 @@
+//! Florilège's crawler: keeps the database true to the federation, politely, and survives hostile instances.
+//!
+//! It never talks to the index: it writes the database, whose change feed
+//! the indexer follows.
+
+mod channels;
+mod config;
+mod gate;
+mod guard;
+mod health;
+mod identity;
+pub mod images;
+mod mapping;
+mod pass;
+mod session;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use peertube::ClientOptions;
+use store::{
+    CrawlRunCounters, CrawlRunKind, CrawlRunStatus, Instance, InstanceAddress, InstanceStatus,
+    Store, now,
+};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+pub use tokio_util::sync::CancellationToken;
+use url::Url;
+
+pub use config::CrawlerConfig;
+pub use guard::{AddressPolicy, GuardError, http_client};
+pub use identity::{CheckError, ROBOTS_AGENT};
+
+use gate::HostGate;
+use pass::{CrawlState, Pass, PassError, SweepProgress};
+use session::Session;
+
+/// Largest number of videos listed from one instance in a sweep.
+const MAX_VIDEOS_PER_INSTANCE: u64 = 2_000_000;
+
+/// Why the crawler could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlerError {
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("no instance {0}")]
+    UnknownInstance(String),
+    #[error("{host} is {status}: only approved instances are crawled")]
+    NotApproved {
+        host: String,
+        status: InstanceStatus,
+    },
+}
+
+/// What a crawl of one instance did.
+#[derive(Clone, Debug)]
+pub struct CrawlReport {
+    pub host: String,
+    pub kind: CrawlRunKind,
+    pub counters: CrawlRunCounters,
+    /// `None` on success; the readable reason otherwise.
+    pub error: Option<String>,
+}
+
+/// The outcome of the automatic checks of an instance submission.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct InstanceCheck {
+    pub host: String,
+    pub passed: bool,
+    pub steps: Vec<CheckStep>,
+    /// What the instance said about itself, when it could be read.
+    #[serde(skip)]
+    pub identity: Option<store::InstanceIdentity>,
+}
+
+/// One check and what it found, in plain words.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CheckStep {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl InstanceCheck {
+    fn step(&mut self, name: &'static str, ok: bool, detail: String) -> bool {
+        self.steps.push(CheckStep { name, ok, detail });
+        ok
+    }
+
+    /// The first failed check in plain words, or `None` when all passed.
+    pub fn failure(&self) -> Option<String> {
+        self.steps
+            .iter()
+            .find(|step| !step.ok)
+            .map(|step| format!("{}: {}", step.name, step.detail))
+    }
+}
+
+/// Progress of a crawl, for progress bars and logs.
+#[derive(Clone, Debug)]
+pub enum CrawlEvent {
+    Started { host: String },
+    Finished(CrawlReport),
+}
+
+/// Crawls instances: one at a time on demand, or all of them on schedule.
+pub struct Crawler {
+    store: Store,
+    config: Arc<CrawlerConfig>,
+    http: reqwest::Client,
+    policy: AddressPolicy,
+    global: Arc<Semaphore>,
+    gates: Mutex<HashMap<String, Arc<HostGate>>>,
+    worker: String,
+    events: Option<mpsc::UnboundedSender<CrawlEvent>>,
+}
+
+impl Crawler {
+    pub fn new(store: Store, config: CrawlerConfig) -> Result<Self, CrawlerError> {
+        Ok(Self {
+            http: http_client(&config)?,
+            policy: AddressPolicy::from_config(&config),
+            global: Arc::new(Semaphore::new(config.global_concurrency.max(1))),
+            gates: Mutex::new(HashMap::new()),
+            worker: "main".into(),
+            events: None,
+            config: Arc::new(config),
+            store,
+        })
+    }
+
+    /// Sends progress events to `events`.
+    pub fn with_events(mut self, events: mpsc::UnboundedSender<CrawlEvent>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    /// Names this crawler in crawl runs (one name per worker process).
+    pub fn with_worker_name(mut self, worker: impl Into<String>) -> Self {
+        self.worker = worker.into();
+        self
+    }
+
+    pub fn config(&self) -> &CrawlerConfig {
+        &self.config
+    }
+
+    /// Crawls every approved instance once (or only `host`), whatever their schedule.
+    pub async fn crawl_once(
+        &self,
+        host: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<CrawlReport>, CrawlerError> {
+        self.store.interrupt_stale_runs(&self.worker).await?;
+        let instances = match host {
+            Some(host) => {
+                let instance = self
+                    .store
+                    .instance_by_host(host)
+                    .await?
+                    .ok_or_else(|| CrawlerError::UnknownInstance(host.into()))?;
+                if instance.status != InstanceStatus::Approved {
+                    return Err(CrawlerError::NotApproved {
+                        host: instance.host,
+                        status: instance.status,
+                    });
+                }
+                vec![instance]
+            }
+            None => {
+                self.store
+                    .list_instances(Some(InstanceStatus::Approved))
+                    .await?
+            }
+        };
+        let parallel = self.config.parallel_instances.max(1);
+        let reports = futures::StreamExt::collect::<Vec<_>>(futures::StreamExt::buffer_unordered(
+            futures::stream::iter(
+                instances
+                    .iter()
+                    .map(|instance| self.crawl_instance(instance, cancel)),
+            ),
+            parallel,
+        ))
+        .await;
+        Ok(reports)
+    }
+
+    /// Runs the schedule until `cancel` fires: due instances are crawled, at
+    /// most `parallel_instances` at a time; on cancellation the crawls in
+    /// flight stop after their current page.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) -> Result<(), CrawlerError> {
+        self.store.interrupt_stale_runs(&self.worker).await?;
+        let parallel = self.config.parallel_instances.max(1);
+        let mut tasks = JoinSet::new();
+        let mut running = HashSet::new();
+        while !cancel.is_cancelled() {
+            if tasks.len() < parallel {
+                let limit = i64::try_from(parallel * 2).unwrap_or(64);
+                for instance in self.store.due_instances(Utc::now(), limit).await? {
+                    if tasks.len() >= parallel || !running.insert(instance.id) {
+                        continue;
+                    }
+                    let (crawler, cancel) = (Arc::clone(&self), cancel.clone());
+                    tasks.spawn(async move {
+                        crawler.crawl_instance(&instance, &cancel).await;
+                        instance.id
+                    });
+                }
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Ok(id) = done {
+                        running.remove(&id);
+                    }
+                }
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    /// Crawls one instance now: identity, robots.txt, a video pass (a sweep
+    /// when one is due or unfinished, else incremental), the details backlog.
+    /// Records the run, the instance's health and its next crawl.
+    pub async fn crawl_instance(
+        &self,
+        instance: &Instance,
+        cancel: &CancellationToken,
+    ) -> CrawlReport {
+        self.emit(CrawlEvent::Started {
+            host: instance.host.clone(),
+        });
+        let state: CrawlState = self
+            .store
+            .crawl_state(instance.id)
+            .await
+            .unwrap_or_default();
+        let sweep_interval =
+            TimeDelta::seconds(i64::try_from(self.config.sweep_interval_secs).unwrap_or(i64::MAX));
+        let sweep_due = state.sweep.is_some()
+            || state.watermark.is_none()
+            || instance
+                .last_full_sweep_at
+                .is_none_or(|at| Utc::now() - at >= sweep_interval);
+        let kind = if sweep_due {
+            CrawlRunKind::Sweep
+        } else {
+            CrawlRunKind::Incremental
+        };
+        let run = self
+            .store
+            .start_crawl_run(instance.id, kind, &self.worker)
+            .await;
+
+        let session = self.session(instance);
+        let mut counters = CrawlRunCounters::default();
+        let result = match &session {
+            Ok(session) => {
+                self.crawl(instance, session, state, sweep_due, cancel, &mut counters)
+                    .await
+            }
+            Err(refused) => Err(refused.to_string()),
+        };
+        if let Ok(session) = &session {
+            use std::sync::atomic::Ordering::Relaxed;
+            counters.requests = session.requests.load(Relaxed);
+            counters.errors = session.errors.load(Relaxed);
+            counters.latency_ms_total = session.latency_ms.load(Relaxed);
+        }
+        let at = now();
+        let (status, error) = match &result {
+            Ok(()) => {
+                let outcome = health::success(instance, &self.config, at, sweep_due);
+                self.log_store_error(self.store.record_crawl_outcome(instance.id, &outcome).await);
+                self.log_store_error(self.store.clear_last_error(instance.id).await);
+                (CrawlRunStatus::Succeeded, None)
+            }
+            Err(reason) if cancel.is_cancelled() && reason == "interrupted" => {
+                (CrawlRunStatus::Interrupted, Some(reason.clone()))
+            }
+            Err(reason) => {
+                tracing::warn!(instance.host = %instance.host, error = %reason, "crawl failed");
+                let outcome = health::failure(instance, &self.config, at, reason.clone());
+                self.log_store_error(self.store.record_crawl_outcome(instance.id, &outcome).await);
+                (CrawlRunStatus::Failed, Some(reason.clone()))
+            }
+        };
+        if let Ok(run) = run {
+            self.log_store_error(
+                self.store
+                    .finish_crawl_run(run, status, &counters, error.as_deref())
+                    .await,
+            );
+        }
+        let report = CrawlReport {
+            host: instance.host.clone(),
+            kind,
+            counters,
+            error,
+        };
+        tracing::info!(
+            instance.host = %report.host,
+            kind = report.kind.as_str(),
+            requests = counters.requests,
+            videos.new = counters.videos_new,
+            videos.updated = counters.videos_updated,
+            videos.deleted = counters.videos_deleted,
+            error = report.error.as_deref().unwrap_or(""),
+            "crawl finished"
+        );
+        self.emit(CrawlEvent::Finished(report.clone()));
+        report
+    }
+
+    async fn crawl(
+        &self,
+        instance: &Instance,
+        session: &Session,
+        mut state: CrawlState,
+        sweep_due: bool,
+        cancel: &CancellationToken,
+        counters: &mut CrawlRunCounters,
+    ) -> Result<(), String> {
+        let identity = identity::read_identity(session)
+            .await
+            .map_err(|error| error.to_string())?;
+        self.store
+            .record_identity(instance.id, &identity)
+            .await
+            .map_err(|error| error.to_string())?;
+        identity::robots_allow(session)
+            .await
+            .map_err(|error| error.to_string())?;
+
+        let mut pass = Pass::new(
+            &self.store,
+            session,
+            instance,
+            cancel,
+            MAX_VIDEOS_PER_INSTANCE,
+            self.config.concurrency_per_host,
+        );
+        let result = async {
+            if sweep_due {
+                let progress = match state.sweep.clone() {
+                    Some(progress) => progress,
+                    None => {
+                        let progress = SweepProgress {
+                            started_at: now(),
+                            next_start: 0,
+                        };
+                        state.sweep = Some(progress.clone());
+                        self.store.save_crawl_state(instance.id, &state).await?;
+                        progress
+                    }
+                };
+                let newest = pass.sweep(progress.clone()).await?;
+                let max_age = TimeDelta::seconds(
+                    i64::try_from(self.config.sweep_interval_secs).unwrap_or(i64::MAX),
+                );
+                channels::refresh_channels(&self.store, session, instance, progress.started_at, max_age)
+                    .await?;
+                state.watermark = state
+                    .watermark
+                    .max(newest)
+                    .or(Some(chrono::DateTime::<Utc>::UNIX_EPOCH));
+                state.sweep = None;
+            } else if let Some(watermark) = state.watermark {
+                state.watermark = Some(pass.incremental(watermark).await?);
+            }
+            self.store.save_crawl_state(instance.id, &state).await?;
+            pass.details_backlog().await?;
+            if self.config.discover_followings {
+                let allow_private = self.config.allow_private_addresses;
+                let found =
+                    channels::discover_followings(&self.store, session, instance, allow_private).await?;
+                if found > 0 {
+                    tracing::info!(instance.host = %instance.host, candidates = found, "new candidate instances");
+                }
+            }
+            Ok::<(), PassError>(())
+        }
+        .await;
+        counters.pages = pass.counters.pages;
+        counters.videos_new = pass.counters.new;
+        counters.videos_updated = pass.counters.updated;
+        counters.videos_deleted = pass.counters.deleted;
+        counters.items_skipped = pass.counters.skipped;
+        result.map_err(|error| error.to_string())?;
+        pass.counters.partial_failure().map_or(Ok(()), Err)
+    }
+
+    fn session(&self, instance: &Instance) -> Result<Session, String> {
+        self.session_for(&instance.host, &instance.base_url)
+    }
+
+    fn session_for(&self, host: &str, base_url: &str) -> Result<Session, String> {
+        let base = Url::parse(base_url).map_err(|error| format!("invalid address: {error}"))?;
+        self.policy
+            .check_url(&base)
+            .map_err(|error| error.to_string())?;
+        let options = ClientOptions {
+            max_body_bytes: self.config.max_body_bytes,
+            ..ClientOptions::default()
+        };
+        let client = peertube::Client::with_options(self.http.clone(), base, options)
+            .map_err(|error| error.to_string())?;
+        let gate = {
+            let mut gates = self
+                .gates
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let gate = gates.entry(host.to_owned()).or_insert_with(|| {
+                Arc::new(HostGate::new(
+                    self.config.concurrency_per_host,
+                    self.config.min_interval(),
+                    Arc::clone(&self.global),
+                ))
+            });
+            Arc::clone(gate)
+        };
+        Ok(Session::new(client, gate, Arc::clone(&self.config)))
+    }
+
+    /// The automatic checks of a submitted instance, each with a readable
+    /// outcome: address allowed, not blocked, PeerTube (with its version),
+    /// robots.txt lets Florilège in.
+    pub async fn check_instance(&self, address: &InstanceAddress) -> InstanceCheck {
+        let mut check = InstanceCheck {
+            host: address.host.clone(),
+            passed: false,
+            steps: Vec::new(),
+            identity: None,
+        };
+        let refused = address
+            .ensure_allowed(self.config.allow_private_addresses || self.config.allow_loopback)
+            .map_err(|error| error.to_string())
+            .and_then(|()| {
+                self.policy
+                    .check_url(&address.base_url)
+                    .map_err(|error| error.to_string())
+            });
+        let detail = refused
+            .clone()
+            .err()
+            .unwrap_or_else(|| "an allowed address".into());
+        if !check.step("address", refused.is_ok(), detail) {
+            return check;
+        }
+        let blocked = self
+            .store
+            .block(store::BlockKind::Instance, &address.host)
+            .await
+            .ok()
+            .flatten();
+        let detail = blocked.as_ref().map_or("not blocked".into(), |block| {
+            format!("blocked: {}", block.reason)
+        });
+        if !check.step("not blocked", blocked.is_none(), detail) {
+            return check;
+        }
+        let session = match self.session_for(&address.host, address.base_url.as_str()) {
+            Ok(session) => session,
+            Err(error) => {
+                check.step("peertube", false, error);
+                return check;
+            }
+        };
+        match identity::read_identity(&session).await {
+            Ok(identity) => {
+                let version = identity
+                    .version
+                    .clone()
+                    .unwrap_or_else(|| "unknown version".into());
+                check.step("peertube", true, format!("PeerTube {version}"));
+                check.identity = Some(identity);
+            }
+            Err(error) => {
+                check.step("peertube", false, error.to_string());
+                return check;
+            }
+        }
+        let robots = identity::robots_allow(&session).await;
+        let detail = robots
+            .as_ref()
+            .err()
+            .map_or("robots.txt allows Florilège".into(), ToString::to_string);
+        check.passed = check.step("robots.txt", robots.is_ok(), detail);
+        check
+    }
+
+    fn emit(&self, event: CrawlEvent) {
+        if let Some(events) = &self.events {
+            let _ = events.send(event);
+        }
+    }
+
+    fn log_store_error(&self, result: store::Result<()>) {
+        if let Err(error) = result {
+            tracing::error!(%error, "cannot record the crawl");
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Video passes over one instance: incremental (newest first, down to what is known) and full sweeps.
+//!
+//! Pages shift while they are read: an upload pushes items down (seen twice:
+//! de-duplicated), a deletion pulls them up (one may be skipped). An
+//! incremental pass only reads down to the watermark of the last complete
+//! pass, so an interrupted pass is simply redone. A sweep saves its offset
+//! after each page and resumes from it; when it reaches the end, videos it
+//! did not see are checked one by one and deleted only if the instance says
+//! they are gone (404), so neither a shifted page nor a failure deletes
+//! anything by mistake.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use peertube::{LenientPage, Video, VideoDetails, VideoListQuery};
+use serde::{Deserialize, Serialize};
+use store::{Instance, PageRecords, Store, now};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::mapping::{account_record, channel_record, video_record};
+use crate::session::Session;
+
+/// What the crawler remembers of an instance between passes.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct CrawlState {
+    /// Newest `publishedAt` known after the last complete pass.
+    pub watermark: Option<DateTime<Utc>>,
+    /// A sweep in progress.
+    pub sweep: Option<SweepProgress>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct SweepProgress {
+    pub started_at: DateTime<Utc>,
+    pub next_start: u64,
+}
+
+/// Counters of one pass.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PassCounters {
+    pub pages: i64,
+    pub new: i64,
+    pub updated: i64,
+    pub deleted: i64,
+    pub skipped: i64,
+    /// Details that could not be read (kept without them, retried later).
+    pub details_failed: i64,
+    pub last_details_error: Option<String>,
+}
+
+impl PassCounters {
+    /// What was unreadable, if anything: a pass that kept what it could but
+    /// could not read everything still counts as a failure of the instance.
+    pub(crate) fn partial_failure(&self) -> Option<String> {
+        if self.skipped == 0 && self.details_failed == 0 {
+            return None;
+        }
+        let mut reason = format!(
+            "partly unreadable: {} malformed videos skipped, {} video details not read",
+            self.skipped, self.details_failed
+        );
+        if let Some(error) = &self.last_details_error {
+            reason.push_str(&format!(" (last: {error})"));
+        }
+        Some(reason)
+    }
+}
+
+/// Why a pass stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PassError {
+    #[error("{0}")]
+    Remote(#[from] peertube::Error),
+    #[error("database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("the instance repeats the same videos page after page (it ignores `start`)")]
+    Repeating,
+    #[error("more than {0} videos: stopped listing")]
+    TooMany(u64),
+    #[error("interrupted")]
+    Cancelled,
+}
+
+/// Details of one video, `Ok(None)` when it is gone or not local.
+type DetailsOutcome = Result<Option<VideoDetails>, peertube::Error>;
+
+/// Pages of repeats in a row taken as an instance ignoring `start`.
+const MAX_REPEATED_PAGES: u32 = 3;
+/// Details fetched for videos left without them, per crawl.
+const DETAILS_BACKLOG_PER_CRAWL: i64 = 500;
+
+pub(crate) struct Pass<'a> {
+    pub store: &'a Store,
+    pub session: &'a Session,
+    pub instance: &'a Instance,
+    pub cancel: &'a CancellationToken,
+    pub max_videos: u64,
+    pub details_concurrency: usize,
+    pub counters: PassCounters,
+    seen: HashSet<Uuid>,
+    host: String,
+}
+
+impl<'a> Pass<'a> {
+    pub(crate) fn new(
+        store: &'a Store,
+        session: &'a Session,
+        instance: &'a Instance,
+        cancel: &'a CancellationToken,
+        max_videos: u64,
+        details_concurrency: usize,
+    ) -> Self {
+        Self {
+            store,
+            session,
+            instance,
+            cancel,
+            max_videos,
+            details_concurrency: details_concurrency.max(1),
+            counters: PassCounters::default(),
+            seen: HashSet::new(),
+            host: session.client.host(),
+        }
+    }
+
+    /// Newest first, down to the watermark. Returns the new watermark.
+    pub(crate) async fn incremental(
+        &mut self,
+        watermark: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, PassError> {
+        let mut newest = watermark;
+        let mut start = 0;
+        loop {
+            let (page, received) = self.fetch_page(start).await?;
+            let reached_known = page.items.iter().any(|video| published(video) <= watermark);
+            if let Some(max) = page.items.iter().map(published).max() {
+                newest = newest.max(max);
+            }
+            self.store_page(page.items).await?;
+            if reached_known || received < u64::from(peertube::MAX_COUNT) {
+                return Ok(newest);
+            }
+            start += received;
+        }
+    }
+
+    /// Every video from `progress` to the end, then verified deletions.
+    /// Returns the newest `publishedAt` seen.
+    pub(crate) async fn sweep(
+        &mut self,
+        mut progress: SweepProgress,
+    ) -> Result<Option<DateTime<Utc>>, PassError> {
+        let mut newest = None;
+        let mut repeated_pages = 0;
+        loop {
+            let (page, received) = self.fetch_page(progress.next_start).await?;
+            if let Some(max) = page.items.iter().map(published).max() {
+                newest = newest.max(Some(max));
+            }
+            let before = self.seen.len();
+            self.store_page(page.items).await?;
+            repeated_pages = if received > 0 && self.seen.len() == before {
+                repeated_pages + 1
+            } else {
+                0
+            };
+            if repeated_pages >= MAX_REPEATED_PAGES {
+                return Err(PassError::Repeating);
+            }
+            progress.next_start += received;
+            self.save_sweep(Some(progress.clone())).await?;
+            if received < u64::from(peertube::MAX_COUNT) {
+                break;
+            }
+            if progress.next_start >= self.max_videos {
+                return Err(PassError::TooMany(self.max_videos));
+            }
+        }
+        self.delete_vanished(progress.started_at).await?;
+        Ok(newest)
+    }
+
+    /// Fetches details for videos that lack them (a failed fetch earlier, an edit seen by a sweep).
+    pub(crate) async fn details_backlog(&mut self) -> Result<(), PassError> {
+        let uuids = self
+            .store
+            .videos_wanting_details(self.instance.id, DETAILS_BACKLOG_PER_CRAWL)
+            .await?;
+        for chunk in uuids.chunks(usize::from(peertube::MAX_COUNT as u8)) {
+            self.check_cancelled()?;
+            let fetched = self.fetch_details(chunk.to_vec()).await;
+            let details: Vec<VideoDetails> = fetched
+                .into_values()
+                .filter_map(|outcome| outcome.ok().flatten())
+                .collect();
+            let videos: Vec<Video> = details.iter().map(|d| d.video.clone()).collect();
+            let by_uuid = details.into_iter().map(|d| (d.video.uuid, d)).collect();
+            self.write(&videos, &by_uuid).await?;
+        }
+        Ok(())
+    }
+
+    async fn fetch_page(&mut self, start: u64) -> Result<(LenientPage<Video>, u64), PassError> {
+        self.check_cancelled()?;
+        let query = VideoListQuery::page(start);
+        let page = self.session.call(|c| c.videos(&query).boxed()).await?;
+        self.counters.pages += 1;
+        let skipped = i64::try_from(page.skipped_count).unwrap_or(i64::MAX);
+        if skipped > 0 {
+            tracing::warn!(instance.host = %self.host, start, skipped, "skipped malformed videos in a page");
+            self.counters.skipped += skipped;
+        }
+        let received = u64::try_from(page.received()).unwrap_or(u64::MAX);
+        Ok((page, received))
+    }
+
+    /// Keeps the local videos not already seen in this pass, fetches details
+    /// of the new and edited ones, and writes the page in one transaction.
+    async fn store_page(&mut self, items: Vec<Video>) -> Result<(), PassError> {
+        let videos: Vec<Video> = items
+            .into_iter()
+            .filter(|video| video.is_local_to(&self.host) && self.seen.insert(video.uuid))
+            .collect();
+        if videos.is_empty() {
+            return Ok(());
+        }
+        let uuids: Vec<String> = videos.iter().map(|video| video.uuid.to_string()).collect();
+        let known = self.store.known_videos(self.instance.id, &uuids).await?;
+        let wanted = videos
+            .iter()
+            .filter(|video| match known.get(&video.uuid.to_string()) {
+                None => true,
+                Some(known) => {
+                    known.deleted
+                        || !known.has_details
+                        || known.remote_updated_at != video.updated_at
+                }
+            });
+        let uuids: Vec<String> = wanted.map(|video| video.uuid.to_string()).collect();
+        let mut details = HashMap::new();
+        for (uuid, outcome) in self.fetch_details(uuids).await {
+            match outcome {
+                Ok(Some(found)) => {
+                    details.insert(uuid, found);
+                }
+                // Gone between the list and its details: leave it out.
+                Ok(None) => self.seen_gone(uuid),
+                // Kept without details; the backlog fetches them later.
+                Err(error) => self.details_failed(&error),
+            }
+        }
+        let videos: Vec<Video> = videos
+            .into_iter()
+            .filter(|video| self.seen.contains(&video.uuid))
+            .collect();
+        self.write(&videos, &details).await
+    }
+
+    fn details_failed(&mut self, error: &peertube::Error) {
+        tracing::debug!(instance.host = %self.host, %error, "details not read");
+        self.counters.details_failed += 1;
+        self.counters.last_details_error = Some(error.to_string());
+    }
+
+    fn seen_gone(&mut self, uuid: Uuid) {
+        self.seen.remove(&uuid);
+    }
+
+    async fn write(
+        &mut self,
+        videos: &[Video],
+        details: &HashMap<Uuid, VideoDetails>,
+    ) -> Result<(), PassError> {
+        let base = self.session.client.base_url();
+        let mut page = PageRecords::default();
+        for video in videos {
+            if let Some(account) = &video.account {
+                page.accounts.push(account_record(account, base));
+            }
+            if let Some(channel) = &video.channel {
+                let mut record = channel_record(channel, base, false);
+                record.account_name = record
+                    .account_name
+                    .or(video.account.as_ref().map(|a| a.name.clone()));
+                page.channels.push(record);
+            }
+            page.videos
+                .push(video_record(video, details.get(&video.uuid), base));
+        }
+        let summary = self.store.upsert_page(self.instance, &page, now()).await?;
+        self.counters.new += i64::try_from(summary.inserted).unwrap_or(i64::MAX);
+        self.counters.updated += i64::try_from(summary.updated).unwrap_or(i64::MAX);
+        Ok(())
+    }
+
+    /// Details by uuid: `Ok(None)` when the instance says the video is gone.
+    fn fetch_details(&self, uuids: Vec<String>) -> BoxFuture<'_, HashMap<Uuid, DetailsOutcome>> {
+        let session = self.session;
+        let host = self.host.clone();
+        futures::stream::iter(uuids)
+            .map(move |uuid| {
+                let host = host.clone();
+                async move {
+                    let result = session.call(|c| c.video(&uuid).boxed()).await;
+                    let outcome = match result {
+                        Ok(details) if details.video.is_local_to(&host) => Ok(Some(details)),
+                        Ok(_) => Ok(None),
+                        Err(error)
+                            if error.status().is_some_and(|status| status.as_u16() == 404) =>
+                        {
+                            Ok(None)
+                        }
+                        Err(error) => Err(error),
+                    };
+                    (uuid.parse::<Uuid>().ok(), outcome)
+                }
+                .boxed()
+            })
+            .buffer_unordered(self.details_concurrency)
+            .filter_map(|(uuid, outcome)| futures::future::ready(uuid.map(|uuid| (uuid, outcome))))
+            .collect()
+            .boxed()
+    }
+
+    /// After a complete enumeration: videos not seen since the sweep began
+    /// are asked for one by one; only a 404 deletes. Any other failure keeps
+    /// them all (a failed check deletes nothing).
+    async fn delete_vanished(&mut self, sweep_started_at: DateTime<Utc>) -> Result<(), PassError> {
+        let candidates = self
+            .store
+            .videos_not_seen_since(self.instance.id, sweep_started_at)
+            .await?;
+        for chunk in candidates.chunks(100) {
+            self.check_cancelled()?;
+            let checked = self.fetch_details(chunk.to_vec()).await;
+            let mut alive = Vec::new();
+            let mut details = HashMap::new();
+            for (uuid, outcome) in checked {
+                match outcome {
+                    Ok(Some(found)) => {
+                        alive.push(found.video.clone());
+                        details.insert(uuid, found);
+                    }
+                    Ok(None) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            // Still there (it had shifted between pages): seen now.
+            self.write(&alive, &details).await?;
+        }
+        let deleted = self
+            .store
+            .delete_videos_not_seen_since(self.instance.id, sweep_started_at, now())
+            .await?;
+        self.counters.deleted += i64::try_from(deleted).unwrap_or(i64::MAX);
+        Ok(())
+    }
+
+    async fn save_sweep(&self, sweep: Option<SweepProgress>) -> Result<(), PassError> {
+        let mut state: CrawlState = self.store.crawl_state(self.instance.id).await?;
+        state.sweep = sweep;
+        self.store
+            .save_crawl_state(self.instance.id, &state)
+            .await?;
+        Ok(())
+    }
+
+    fn check_cancelled(&self) -> Result<(), PassError> {
+        if self.cancel.is_cancelled() {
+            Err(PassError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn published(video: &Video) -> DateTime<Utc> {
+    video
+        .published_at
+        .or(video.created_at)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}

@@ -1,0 +1,160 @@
+//! `florilege crawl`: the crawl scheduler until stopped, or one pass with progress.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use clap::Args;
+use crawler::images::ImageCache;
+use crawler::{CancellationToken, CrawlEvent, Crawler};
+use indicatif::{ProgressBar, ProgressStyle};
+use store::Store;
+
+use crate::config::Config;
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Crawl every approved instance once, then exit (default: run the schedule until stopped).
+    #[arg(long)]
+    pub once: bool,
+    /// With --once: crawl only this instance (its host, e.g. video.example).
+    #[arg(long, value_name = "HOST", requires = "once")]
+    pub instance: Option<String>,
+}
+
+pub(super) async fn run(
+    store: Store,
+    config: &Config,
+    args: CrawlArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(cancel.clone()));
+    let crawler = Crawler::new(store.clone(), config.crawler())?;
+    let images = ImageCache::new(store.clone(), config.images(), &config.crawler())?;
+    if !args.once {
+        tracing::info!("crawling on schedule; Ctrl-C or SIGTERM stops after the current pages");
+        let filling = tokio::spawn(fill_images_until(images, cancel.clone()));
+        Arc::new(crawler).run(cancel).await?;
+        let _ = filling.await;
+        return Ok(());
+    }
+    let total = match &args.instance {
+        Some(_) => 1,
+        None => store
+            .list_instances(Some(store::InstanceStatus::Approved))
+            .await?
+            .len(),
+    };
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let crawler = crawler.with_events(events);
+    let bar = progress_bar(total as u64);
+    let progress = tokio::spawn(async move {
+        while let Some(event) = received.recv().await {
+            match event {
+                CrawlEvent::Started { host } => bar.set_message(host),
+                CrawlEvent::Finished(report) => {
+                    bar.inc(1);
+                    if let Some(error) = &report.error {
+                        bar.println(format!("{}: {error}", report.host));
+                    }
+                }
+            }
+        }
+        bar.finish_and_clear();
+    });
+    let reports = crawler
+        .crawl_once(args.instance.as_deref(), &cancel)
+        .await?;
+    drop(crawler);
+    let _ = progress.await;
+    let failed = reports
+        .iter()
+        .filter(|report| report.error.is_some())
+        .count();
+    let sum = |field: fn(&store::CrawlRunCounters) -> i64| {
+        reports.iter().map(|r| field(&r.counters)).sum::<i64>()
+    };
+    let filled = images.fill(IMAGES_PER_FILL, &cancel).await?;
+    writeln!(
+        out,
+        "cached {} images ({} failed, {} left for later), {} MiB on disk",
+        filled.fetched,
+        filled.failed,
+        filled.skipped,
+        filled.total_bytes / (1024 * 1024)
+    )?;
+    writeln!(
+        out,
+        "crawled {} instances ({failed} failed): {} requests, {} new videos, {} updated, {} deleted",
+        reports.len(),
+        sum(|c| c.requests),
+        sum(|c| c.videos_new),
+        sum(|c| c.videos_updated),
+        sum(|c| c.videos_deleted),
+    )?;
+    Ok(())
+}
+
+/// Images fetched per fill pass, at most.
+const IMAGES_PER_FILL: usize = 100_000;
+
+/// Fills the image cache every minute until cancelled.
+async fn fill_images_until(images: ImageCache, cancel: CancellationToken) {
+    while !cancel.is_cancelled() {
+        match images.fill(IMAGES_PER_FILL, &cancel).await {
+            Ok(report) if report.fetched > 0 => {
+                tracing::info!(
+                    images.fetched = report.fetched,
+                    images.failed = report.failed,
+                    "image cache filled"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "image cache fill failed"),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => {}
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}
+
+/// A bar on a terminal; hidden otherwise (the log lines then tell the progress).
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} instances ({elapsed}) {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// Cancels on Ctrl-C or SIGTERM: crawls stop after their current page.
+pub(crate) async fn cancel_on_signal(cancel: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    cancel.cancel();
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("stopping: finishing the pages in flight");
+    cancel.cancel();
+}

@@ -1,0 +1,9 @@
+//! Florilège as a library: configuration, the command line and the commands behind it.
+
+pub mod cli;
+pub mod config;
+mod hosts_list;
+pub mod telemetry;
+
+pub use config::Config;
+pub use hosts_list::parse_hosts_list;

@@ -1,0 +1,354 @@
+//! Turns search words into a Tantivy query: weighted fields, stems, typo tolerance, prefix on the last word, exact ids.
+//!
+//! Per word and per field group, the best of: the exact folded word (BM25),
+//! one of its stems, a fuzzy match (constant score), a prefix match on the
+//! last word (constant score). Groups add up with their weights (name 5,
+//! tags 2, channel and account names 2, description 1, as in Sepia). Words
+//! are all required for one or two words, all but one beyond; a search that
+//! finds nothing is retried with any word.
+
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use crate::analyzers::QueryWord;
+use crate::schema::Fields;
+
+/// A stem match counts this much of an exact one.
+const STEM_FACTOR: f32 = 0.8;
+/// The constant score of a fuzzy match, per unit of field weight.
+const FUZZY_SCORE: f32 = 1.5;
+/// The constant score of a prefix match, per unit of field weight.
+const PREFIX_SCORE: f32 = 1.0;
+/// How much the second-best variant of a word adds to the best one.
+const TIE_BREAKER: f32 = 0.1;
+/// The score of an exact uuid or short uuid (far above any text score).
+const IDENTIFIER_SCORE: f32 = 1.0e6;
+/// A word in more than 1/`COMMON_SHARE` of the documents is common: it scores but does not select.
+const COMMON_SHARE: u64 = 10;
+/// A field group holding a word in more than 1/`BROAD_SHARE` of the documents is not searched for it.
+const BROAD_SHARE: u64 = 5;
+/// A word in fewer fuzzy-matched fields' documents than this is matched with typos too.
+const FUZZY_BELOW_FREQUENCY: u64 = 50;
+/// Shortest last word matched as a prefix.
+const MIN_PREFIX_CHARS: usize = 3;
+
+/// A set of fields searched together with one weight.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FieldGroup {
+    pub folded: Field,
+    pub stemmed: Option<Field>,
+    pub weight: f32,
+    pub fuzzy: bool,
+    pub prefix: bool,
+}
+
+/// The groups of a video search.
+pub(crate) fn video_groups(fields: &Fields) -> [FieldGroup; 4] {
+    [
+        FieldGroup {
+            folded: fields.name,
+            stemmed: Some(fields.name_stem),
+            weight: 5.0,
+            fuzzy: true,
+            prefix: true,
+        },
+        FieldGroup {
+            folded: fields.tags,
+            stemmed: Some(fields.tags_stem),
+            weight: 2.0,
+            fuzzy: true,
+            prefix: false,
+        },
+        FieldGroup {
+            folded: fields.owners,
+            stemmed: Some(fields.owners_stem),
+            weight: 2.0,
+            fuzzy: true,
+            prefix: false,
+        },
+        // No fuzzy matching in descriptions: their dictionary is the largest
+        // by far, and a typo there would mostly find noise.
+        FieldGroup {
+            folded: fields.description,
+            stemmed: Some(fields.description_stem),
+            weight: 1.0,
+            fuzzy: false,
+            prefix: false,
+        },
+    ]
+}
+
+/// The groups of a channel search.
+pub(crate) fn channel_groups(fields: &Fields) -> [FieldGroup; 3] {
+    [
+        FieldGroup {
+            folded: fields.name,
+            stemmed: None,
+            weight: 5.0,
+            fuzzy: true,
+            prefix: true,
+        },
+        FieldGroup {
+            folded: fields.owners,
+            stemmed: None,
+            weight: 2.0,
+            fuzzy: true,
+            prefix: false,
+        },
+        FieldGroup {
+            folded: fields.description,
+            stemmed: None,
+            weight: 1.0,
+            fuzzy: false,
+            prefix: false,
+        },
+    ]
+}
+
+/// The edits a word may differ by: none below 4 letters, one from 4, two from 8.
+pub(crate) fn fuzzy_distance(word: &str) -> u8 {
+    match word.chars().count() {
+        ..4 => 0,
+        4..8 => 1,
+        _ => 2,
+    }
+}
+
+/// Words worth requiring: one-letter words ("l'", "d'") are dropped unless nothing else is left.
+pub(crate) fn significant(words: Vec<QueryWord>) -> Vec<QueryWord> {
+    if words.iter().all(|word| word.folded.chars().count() < 2) {
+        return words;
+    }
+    words
+        .into_iter()
+        .filter(|word| word.folded.chars().count() >= 2)
+        .collect()
+}
+
+/// How the words of a search must match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Strictness {
+    /// Every rare word.
+    Strict,
+    /// Any rare word.
+    Relaxed,
+}
+
+fn term_query(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        )),
+        weight,
+    ))
+}
+
+/// How often terms occur, to keep stems from outscoring the word itself.
+pub(crate) struct Statistics<'a> {
+    /// Documents in the index.
+    pub documents: u64,
+    /// Documents holding a term of a field.
+    pub frequency: &'a dyn Fn(Field, &str) -> u64,
+}
+
+impl Statistics<'_> {
+    fn idf(&self, frequency: u64) -> f32 {
+        let (n, df) = (self.documents as f32, frequency as f32);
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// The boost that makes a stem score at most like the word would: a stem
+    /// found in one language only is rarer than the word, and would
+    /// otherwise favour that language's documents.
+    fn stem_scale(&self, group: &FieldGroup, stemmed: Field, word: &str, stem: &str) -> f32 {
+        let exact = (self.frequency)(group.folded, word);
+        if exact == 0 {
+            return 1.0;
+        }
+        let stem = (self.frequency)(stemmed, stem).max(1);
+        (self.idf(exact) / self.idf(stem)).min(1.0)
+    }
+}
+
+/// The query of one word in one group.
+fn word_in_group(
+    group: &FieldGroup,
+    word: &QueryWord,
+    last: bool,
+    fuzzy: bool,
+    statistics: &Statistics<'_>,
+) -> Box<dyn Query> {
+    let mut variants: Vec<Box<dyn Query>> =
+        vec![term_query(group.folded, &word.folded, group.weight)];
+    if let Some(stemmed) = group.stemmed {
+        for stem in &word.stems {
+            let scale = statistics.stem_scale(group, stemmed, &word.folded, stem);
+            variants.push(term_query(
+                stemmed,
+                stem,
+                group.weight * STEM_FACTOR * scale,
+            ));
+        }
+    }
+    let distance = fuzzy_distance(&word.folded);
+    if group.fuzzy && fuzzy && distance > 0 {
+        let term = Term::from_field_text(group.folded, &word.folded);
+        variants.push(Box::new(BoostQuery::new(
+            Box::new(FuzzyTermQuery::new(term, distance, true)),
+            group.weight * FUZZY_SCORE,
+        )));
+    }
+    if group.prefix && last && word.folded.chars().count() >= MIN_PREFIX_CHARS {
+        let term = Term::from_field_text(group.folded, &word.folded);
+        variants.push(Box::new(BoostQuery::new(
+            Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+            group.weight * PREFIX_SCORE,
+        )));
+    }
+    if variants.len() == 1 {
+        return variants.remove(0);
+    }
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(variants, TIE_BREAKER))
+}
+
+/// The text part of a search. Words in fewer names and tags than
+/// [`FUZZY_BELOW_FREQUENCY`] also match with typos: a frequent word is
+/// spelt right, and its typo variants would cost much and add noise.
+pub(crate) fn text_query(
+    groups: &[FieldGroup],
+    words: &[QueryWord],
+    strictness: Strictness,
+    statistics: &Statistics<'_>,
+) -> Option<Box<dyn Query>> {
+    if words.is_empty() {
+        return None;
+    }
+    let documents = statistics.documents.max(1);
+    let last = words.len() - 1;
+    let mut rare: Vec<Box<dyn Query>> = Vec::new();
+    let mut common: Vec<Box<dyn Query>> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let frequencies: Vec<u64> = groups
+            .iter()
+            .map(|group| (statistics.frequency)(group.folded, &word.folded))
+            .collect();
+        let fuzzy_frequency: u64 = groups
+            .iter()
+            .zip(&frequencies)
+            .filter(|(group, _)| group.fuzzy)
+            .map(|(_, frequency)| frequency)
+            .sum();
+        let allow_fuzzy = fuzzy_frequency < FUZZY_BELOW_FREQUENCY;
+        let total: u64 = frequencies.iter().sum();
+        // A group where the word is everywhere costs the most and ranks nothing:
+        // leave it out when the word is found elsewhere too.
+        let per_group: Vec<Box<dyn Query>> = groups
+            .iter()
+            .zip(&frequencies)
+            .filter(|(_, frequency)| {
+                **frequency * BROAD_SHARE <= documents || total - **frequency == 0
+            })
+            .map(|(group, _)| word_in_group(group, word, i == last, allow_fuzzy, statistics))
+            .collect();
+        let query: Box<dyn Query> = Box::new(BooleanQuery::union(per_group));
+        if total * COMMON_SHARE > documents {
+            common.push(query);
+        } else {
+            rare.push(query);
+        }
+    }
+    // Common words only score when rarer words select the documents: the
+    // work follows the rare words' short posting lists.
+    if rare.is_empty() {
+        rare = std::mem::take(&mut common);
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    match strictness {
+        Strictness::Strict => clauses.extend(rare.into_iter().map(|q| (Occur::Must, q))),
+        Strictness::Relaxed => {
+            clauses.push((Occur::Must, Box::new(BooleanQuery::union(rare))));
+        }
+    }
+    clauses.extend(common.into_iter().map(|q| (Occur::Should, q)));
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A uuid, short uuid or watch URL in a search, if the search is one.
+pub(crate) fn identifier(search: &str) -> Option<Identifier> {
+    let search = search.trim();
+    if search.is_empty() || search.contains(char::is_whitespace) {
+        return None;
+    }
+    let candidate = if search.contains('/') {
+        let path = search.split(['?', '#']).next()?;
+        path.rsplit('/').find(|segment| !segment.is_empty())?
+    } else {
+        search
+    };
+    let is_uuid = candidate.len() == 36
+        && candidate.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if is_uuid {
+        return Some(Identifier::Uuid(candidate.to_ascii_lowercase()));
+    }
+    // PeerTube's short uuids are base58, 22 characters (a little less for some values).
+    let is_short = (16..=24).contains(&candidate.len())
+        && candidate.chars().all(|c| c.is_ascii_alphanumeric())
+        && candidate.chars().any(|c| c.is_ascii_digit())
+        && candidate.chars().any(|c| c.is_ascii_alphabetic());
+    is_short.then(|| Identifier::Short(candidate.to_owned()))
+}
+
+/// An exact video identifier found in a search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Identifier {
+    Uuid(String),
+    Short(String),
+}
+
+/// The query of a video identifier, scored above anything else.
+pub(crate) fn identifier_query(fields: &Fields, identifier: &Identifier) -> Box<dyn Query> {
+    let term = match identifier {
+        Identifier::Uuid(uuid) => Term::from_field_text(fields.uuid, uuid),
+        Identifier::Short(short) => Term::from_field_text(fields.short_uuid, short),
+    };
+    Box::new(tantivy::query::ConstScoreQuery::new(
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        IDENTIFIER_SCORE,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typo_budget_grows_with_the_word() {
+        assert_eq!(fuzzy_distance("cat"), 0);
+        assert_eq!(fuzzy_distance("chat"), 1);
+        assert_eq!(fuzzy_distance("musiques"), 2);
+        assert_eq!(fuzzy_distance("écoles"), 1);
+    }
+
+    #[test]
+    fn identifiers_are_recognised_in_urls_too() {
+        assert_eq!(
+            identifier("9C9DE5E8-0A1E-484A-B099-E80766180A6D"),
+            Some(Identifier::Uuid(
+                "9c9de5e8-0a1e-484a-b099-e80766180a6d".into()
+            ))
+        );
+        assert_eq!(
+            identifier("https://v.example/w/kkGMgK9ZtnKfYAgnEtQxbv?start=3"),
+            Some(Identifier::Short("kkGMgK9ZtnKfYAgnEtQxbv".into()))
+        );
+        assert_eq!(identifier("chat noir"), None);
+        assert_eq!(identifier("documentaire"), None);
+    }
+}

@@ -1,0 +1,535 @@
+//! The searcher: a cheap, shareable handle on the live generation that follows commits and rebuild swaps.
+//!
+//! A background thread looks every [`REFRESH_INTERVAL`] at the `current`
+//! pointer (a rebuild swapped in a new generation: open it and swap the
+//! handle) and at the live generation's `meta.json` (a commit: reload).
+//! Searches in flight keep the generation they started with. Searches are
+//! synchronous CPU work: call them from `spawn_blocking` in async code.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::Directory;
+use tantivy::query::{Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analyzers::{Analyzers, stem_language};
+use crate::error::{IndexError, Result};
+use crate::facets::FacetCollector;
+use crate::filters::{channel_filters, video_filters};
+use crate::highlight::Matcher;
+use crate::layout::{Layout, open_index};
+use crate::matching::{
+    Statistics, Strictness, channel_groups, identifier, identifier_query, significant, text_query,
+    video_groups,
+};
+use crate::query::{ChannelQuery, ChannelSort, Direction, VideoQuery, VideoSort};
+use crate::ranking::{Boosts, segment_scorer};
+use crate::results::{ChannelSummary, Facets, Highlights, Hit, SearchResults, VideoSummary};
+use crate::schema::{Fields, KIND_CHANNEL, KIND_VIDEO};
+use crate::suggest::suggest;
+
+/// How often the background thread looks for commits and swaps.
+pub const REFRESH_INTERVAL: Duration = Duration::from_millis(100);
+/// Below this many results, a suggestion is looked for (when asked).
+const SUGGEST_BELOW: u64 = 3;
+
+/// One opened generation.
+pub(crate) struct LiveIndex {
+    pub generation: String,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    index: Index,
+    meta: Mutex<Vec<u8>>,
+}
+
+impl LiveIndex {
+    fn open(path: &Path, generation: String) -> Result<Self> {
+        let mut index = open_index(path)?;
+        // Segments are searched in parallel: one search uses every core.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
+        let fields = Fields::new(&index.schema())?;
+        let meta = read_meta(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            generation,
+            reader,
+            fields,
+            index,
+            meta: Mutex::new(meta),
+        })
+    }
+}
+
+fn read_meta(index: &Index) -> Vec<u8> {
+    index
+        .directory()
+        .atomic_read(Path::new("meta.json"))
+        .unwrap_or_default()
+}
+
+struct Inner {
+    layout: Layout,
+    live: RwLock<Arc<LiveIndex>>,
+    refreshing: Mutex<()>,
+}
+
+/// Searches one index replica. Cheap to clone, `Send + Sync`.
+#[derive(Clone)]
+pub struct Searcher {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Searcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searcher")
+            .field("root", &self.inner.layout.root())
+            .field("generation", &self.live().generation)
+            .finish()
+    }
+}
+
+impl Searcher {
+    /// Opens the live generation under `root` and starts following it.
+    /// Fails when there is no index yet (open an [`crate::Indexer`] first).
+    pub fn open(root: impl AsRef<Path>) -> Result<Self> {
+        let layout = Layout::new(root)?;
+        let Some(generation) = layout.current()? else {
+            return Err(IndexError::Open {
+                path: layout.root().display().to_string(),
+                message: "there is no index yet: run the indexer first".into(),
+            });
+        };
+        let live = LiveIndex::open(&layout.path(&generation), generation)?;
+        let inner = Arc::new(Inner {
+            layout,
+            live: RwLock::new(Arc::new(live)),
+            refreshing: Mutex::new(()),
+        });
+        let weak = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("index-refresh".into())
+            .spawn(move || follow(&weak))?;
+        Ok(Self { inner })
+    }
+
+    pub(crate) fn live(&self) -> Arc<LiveIndex> {
+        Arc::clone(
+            &self
+                .inner
+                .live
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// The root directory of the replica.
+    pub fn root(&self) -> PathBuf {
+        self.inner.layout.root().to_path_buf()
+    }
+
+    /// The name of the generation searched.
+    pub fn generation(&self) -> String {
+        self.live().generation.clone()
+    }
+
+    /// Picks up commits and swaps now (the background thread does it every [`REFRESH_INTERVAL`]).
+    /// Returns whether anything changed.
+    pub fn refresh(&self) -> Result<bool> {
+        refresh(&self.inner)
+    }
+
+    /// The number of searchable videos.
+    pub fn video_count(&self) -> Result<u64> {
+        let live = self.live();
+        let query = TermQuery::new(
+            Term::from_field_text(live.fields.kind, KIND_VIDEO),
+            IndexRecordOption::Basic,
+        );
+        Ok(live.reader.searcher().search(&query, &Count)? as u64)
+    }
+
+    /// The number of searchable channels.
+    pub fn channel_count(&self) -> Result<u64> {
+        let live = self.live();
+        let query = TermQuery::new(
+            Term::from_field_text(live.fields.kind, KIND_CHANNEL),
+            IndexRecordOption::Basic,
+        );
+        Ok(live.reader.searcher().search(&query, &Count)? as u64)
+    }
+
+    /// Searches videos (PeerTube's `/api/v1/search/videos` and the site's search).
+    pub fn search_videos(&self, query: &VideoQuery) -> Result<SearchResults<VideoSummary>> {
+        let mut query = query.clone();
+        query.validate()?;
+        let live = self.live();
+        let searcher = live.reader.searcher();
+        let fields = live.fields;
+        let search = query.search.as_deref().map(str::trim).unwrap_or_default();
+        let words = significant(Analyzers::with(|a| a.query_words(search)));
+        let groups = video_groups(&fields);
+        let id = identifier(search);
+        let frequency = |field, text: &str| frequency(&searcher, field, text);
+        let fuzzy = &Statistics {
+            documents: searcher.num_docs(),
+            frequency: &frequency,
+        };
+        let mut attempts: Vec<Option<Box<dyn Query>>> = Vec::new();
+        match &id {
+            Some(id) => {
+                attempts.push(Some(identifier_query(&fields, id)));
+                attempts.push(text_query(&groups, &words, Strictness::Strict, fuzzy));
+            }
+            None => {
+                attempts.push(text_query(&groups, &words, Strictness::Strict, fuzzy));
+                if words.len() > 1 {
+                    attempts.push(text_query(&groups, &words, Strictness::Relaxed, fuzzy));
+                }
+            }
+        }
+        let has_text = attempts.first().is_some_and(Option::is_some);
+        let boosts = Boosts::new(query.boost_languages.clone(), has_text);
+        let mut found = (0, Vec::new(), None);
+        for scored in attempts {
+            let full = video_filters(&fields, &query).with(scored);
+            found = collect(
+                &searcher,
+                &*full,
+                &query_page(&query),
+                &boosts,
+                query.with_facets,
+            )?;
+            if found.0 > 0 {
+                break;
+            }
+        }
+        let (total, addresses, facets) = found;
+        let matcher = query.with_highlights.then(|| Matcher::new(&words));
+        let hits = addresses
+            .into_iter()
+            .map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address)?;
+                let item: VideoSummary = payload(&document, &fields)?;
+                let highlights = matcher
+                    .as_ref()
+                    .map(|m| video_highlights(m, &document, &fields, &item));
+                Ok(Hit {
+                    score,
+                    item,
+                    highlights,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let suggestion = (query.with_suggestion && total < SUGGEST_BELOW && id.is_none())
+            .then(|| suggest(&searcher, [fields.name, fields.tags], search))
+            .flatten();
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+            suggestion,
+        })
+    }
+
+    /// Searches channels (PeerTube's `/api/v1/search/video-channels`).
+    pub fn search_channels(&self, query: &ChannelQuery) -> Result<SearchResults<ChannelSummary>> {
+        let mut query = query.clone();
+        query.validate()?;
+        let live = self.live();
+        let searcher = live.reader.searcher();
+        let fields = live.fields;
+        let search = query.search.as_deref().map(str::trim).unwrap_or_default();
+        let words = significant(Analyzers::with(|a| a.query_words(search)));
+        let groups = channel_groups(&fields);
+        let frequency = |field, text: &str| frequency(&searcher, field, text);
+        let fuzzy = &Statistics {
+            documents: searcher.num_docs(),
+            frequency: &frequency,
+        };
+        let mut attempts = vec![text_query(&groups, &words, Strictness::Strict, fuzzy)];
+        if words.len() > 1 {
+            attempts.push(text_query(&groups, &words, Strictness::Relaxed, fuzzy));
+        }
+        let has_text = attempts[0].is_some();
+        let boosts = Boosts::new(Vec::new(), has_text);
+        let page = Page {
+            start: query.start,
+            count: query.count,
+            sort: match query.sort {
+                ChannelSort::Match => SortKey::Score,
+                ChannelSort::CreatedAt(dir) => SortKey::Number("created_at", dir),
+                ChannelSort::Followers(dir) => SortKey::Number("followers", dir),
+                ChannelSort::Name(dir) => SortKey::Text("name_sort", dir),
+            },
+        };
+        let mut found = (0, Vec::new(), None);
+        for scored in attempts {
+            let full = channel_filters(&fields, &query).with(scored);
+            found = collect(&searcher, &*full, &page, &boosts, false)?;
+            if found.0 > 0 {
+                break;
+            }
+        }
+        let (total, addresses, _) = found;
+        let matcher = query.with_highlights.then(|| Matcher::new(&words));
+        let hits = addresses
+            .into_iter()
+            .map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address)?;
+                let item: ChannelSummary = payload(&document, &fields)?;
+                let highlights = matcher.as_ref().map(|m| {
+                    Analyzers::with(|a| Highlights {
+                        name: m.highlight(a, &item.display_name, None),
+                        description: item.description.as_deref().map(|d| m.snippet(a, d, None)),
+                    })
+                });
+                Ok(Hit {
+                    score,
+                    item,
+                    highlights,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SearchResults {
+            total,
+            hits,
+            facets: None,
+            suggestion: None,
+        })
+    }
+
+    /// The stored summary of a video by uuid or short uuid, if it is searchable.
+    pub fn video_by_uuid(&self, uuid: &str) -> Result<Option<VideoSummary>> {
+        let results = self.search_videos(&VideoQuery {
+            uuids: vec![uuid.to_owned()],
+            nsfw: crate::NsfwFilter::Both,
+            count: 1,
+            ..VideoQuery::default()
+        })?;
+        Ok(results.hits.into_iter().next().map(|hit| hit.item))
+    }
+
+    /// The stored summary of a video, if it is searchable.
+    pub fn video(&self, id: i64) -> Result<Option<VideoSummary>> {
+        let live = self.live();
+        let Some((address, searcher)) = find_video(&live, id)? else {
+            return Ok(None);
+        };
+        let document: TantivyDocument = searcher.doc(address)?;
+        payload(&document, &live.fields).map(Some)
+    }
+}
+
+/// The address of a video's document, with the searcher that found it.
+pub(crate) fn find_video(
+    live: &LiveIndex,
+    id: i64,
+) -> Result<Option<(DocAddress, tantivy::Searcher)>> {
+    let searcher = live.reader.searcher();
+    let query = TermQuery::new(
+        Term::from_field_text(live.fields.key, &crate::schema::video_key(id)),
+        IndexRecordOption::Basic,
+    );
+    let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+    Ok(top.first().map(|(_, address)| (*address, searcher.clone())))
+}
+
+/// The number of documents holding a term.
+fn frequency(searcher: &tantivy::Searcher, field: tantivy::schema::Field, text: &str) -> u64 {
+    searcher
+        .doc_freq(&Term::from_field_text(field, text))
+        .unwrap_or(0)
+}
+
+/// How results are ordered and cut.
+pub(crate) struct Page {
+    pub start: usize,
+    pub count: usize,
+    pub sort: SortKey,
+}
+
+pub(crate) enum SortKey {
+    Score,
+    Number(&'static str, Direction),
+    Text(&'static str, Direction),
+}
+
+pub(crate) fn query_page(query: &VideoQuery) -> Page {
+    let sort = match query.sort {
+        VideoSort::Match => SortKey::Score,
+        VideoSort::PublishedAt(dir) => SortKey::Number("published_at", dir),
+        VideoSort::OriginallyPublishedAt(dir) => SortKey::Number("originally_published_at", dir),
+        VideoSort::CreatedAt(dir) => SortKey::Number("created_at", dir),
+        VideoSort::Views(dir) => SortKey::Number("views", dir),
+        VideoSort::Likes(dir) => SortKey::Number("likes", dir),
+        VideoSort::Duration(dir) => SortKey::Number("duration", dir),
+        VideoSort::Name(dir) => SortKey::Text("name_sort", dir),
+    };
+    Page {
+        start: query.start,
+        count: query.count,
+        sort,
+    }
+}
+
+fn order(direction: Direction) -> Order {
+    match direction {
+        Direction::Asc => Order::Asc,
+        Direction::Desc => Order::Desc,
+    }
+}
+
+type Found = (u64, Vec<(f32, DocAddress)>, Option<Facets>);
+
+/// Runs a query: total, one page of addresses with scores, and facets when asked.
+pub(crate) fn collect(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    page: &Page,
+    boosts: &Boosts,
+    with_facets: bool,
+) -> Result<Found> {
+    let facets = with_facets.then_some(FacetCollector);
+    if page.count == 0 {
+        let (total, facets) = searcher.search(query, &(Count, facets))?;
+        return Ok((total as u64, Vec::new(), facets));
+    }
+    let top = TopDocs::with_limit(page.count).and_offset(page.start);
+    let (addresses, total, facets) = match page.sort {
+        SortKey::Score => {
+            let boosts = boosts.clone();
+            let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
+                segment_scorer(&boosts, segment)
+            });
+            searcher.search(query, &(collector, Count, facets))?
+        }
+        SortKey::Number(field, direction) => {
+            let collector = top.order_by_fast_field::<i64>(field, order(direction));
+            let (top, total, facets) = searcher.search(query, &(collector, Count, facets))?;
+            (
+                top.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                total,
+                facets,
+            )
+        }
+        SortKey::Text(field, direction) => {
+            let collector = top.order_by_string_fast_field(field, order(direction));
+            let (top, total, facets) = searcher.search(query, &(collector, Count, facets))?;
+            (
+                top.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                total,
+                facets,
+            )
+        }
+    };
+    Ok((total as u64, addresses, facets))
+}
+
+/// The stored summary of a document.
+pub(crate) fn payload<T: DeserializeOwned>(
+    document: &TantivyDocument,
+    fields: &Fields,
+) -> Result<T> {
+    let bytes = document
+        .get_first(fields.payload)
+        .and_then(|value| value.as_bytes())
+        .ok_or_else(|| IndexError::Payload("a document has no stored summary".into()))?;
+    serde_json::from_slice(bytes).map_err(|error| IndexError::Payload(error.to_string()))
+}
+
+pub(crate) fn video_highlights(
+    matcher: &Matcher,
+    document: &TantivyDocument,
+    fields: &Fields,
+    item: &VideoSummary,
+) -> Highlights {
+    let language = item.language.as_ref().and_then(|l| stem_language(&l.id));
+    let description = document
+        .get_first(fields.description)
+        .and_then(|value| value.as_str())
+        .map(str::to_owned)
+        .or_else(|| item.truncated_description.clone());
+    Analyzers::with(|a| Highlights {
+        name: matcher.highlight(a, &item.name, language),
+        description: description.map(|text| matcher.snippet(a, &text, language)),
+    })
+}
+
+/// Picks up a swap or a commit.
+fn refresh(inner: &Inner) -> Result<bool> {
+    let _only_one = inner
+        .refreshing
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let live = Arc::clone(
+        &inner
+            .live
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    if let Some(current) = inner.layout.current()?
+        && current != live.generation
+    {
+        let next = LiveIndex::open(&inner.layout.path(&current), current)?;
+        tracing::info!(index.generation = %next.generation, index.previous = %live.generation,
+            "searcher switched to a rebuilt generation");
+        *inner
+            .live
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next);
+        return Ok(true);
+    }
+    let meta = read_meta(&live.index);
+    let mut seen = live
+        .meta
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if meta.is_empty() || *seen == meta {
+        return Ok(false);
+    }
+    live.reader.reload()?;
+    *seen = meta;
+    Ok(true)
+}
+
+/// The background refresh loop; ends when the last [`Searcher`] handle is dropped.
+fn follow(inner: &Weak<Inner>) {
+    let mut failing = false;
+    loop {
+        std::thread::sleep(REFRESH_INTERVAL);
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        match refresh(&inner) {
+            Ok(_) => failing = false,
+            Err(error) if !failing => {
+                failing = true;
+                tracing::warn!(%error, "cannot refresh the search index");
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+impl<T> SearchResults<T> {
+    /// No results.
+    pub fn empty() -> Self {
+        Self {
+            total: 0,
+            hits: Vec::new(),
+            facets: None,
+            suggestion: None,
+        }
+    }
+}

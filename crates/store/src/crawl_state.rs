@@ -1,0 +1,90 @@
+//! What the crawler keeps per instance between passes: resumable cursors, health and the next crawl time.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::db::Store;
+use crate::error::{Result, StoreError};
+use crate::feed::Entity;
+use crate::model::{InstanceStatus, now};
+
+/// The result of a crawl of one instance, as the crawler judged it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrawlOutcome {
+    /// `None` on success; the readable reason otherwise.
+    pub error: Option<String>,
+    pub health_score: i64,
+    pub consecutive_failures: i64,
+    pub next_crawl_at: DateTime<Utc>,
+    /// Set when a full sweep of the instance completed.
+    pub full_sweep_completed_at: Option<DateTime<Utc>>,
+    /// A new status (e.g. `dead` after a sustained outage, `approved` when it comes back).
+    pub status: Option<InstanceStatus>,
+}
+
+impl Store {
+    /// The crawler's state for an instance, or the default when none was saved
+    /// (or when what was saved no longer reads as `T`).
+    pub async fn crawl_state<T: DeserializeOwned + Default>(&self, instance_id: i64) -> Result<T> {
+        const SQL: &str = "SELECT crawl_state FROM instances WHERE id = $1";
+        let json: Option<String> = on_pool!(&self.read, p => sqlx::query_scalar(SQL).bind(instance_id).fetch_optional(p).await?);
+        let json = json.ok_or(StoreError::NotFound("instance"))?;
+        Ok(serde_json::from_str(&json).unwrap_or_default())
+    }
+
+    /// Saves the crawler's state for an instance.
+    pub async fn save_crawl_state<T: Serialize>(&self, instance_id: i64, state: &T) -> Result<()> {
+        let json = serde_json::to_string(state).map_err(|error| StoreError::Invalid {
+            field: "crawl_state",
+            message: error.to_string(),
+        })?;
+        const SQL: &str = "UPDATE instances SET crawl_state = $1 WHERE id = $2";
+        on_pool!(&self.write, p => {
+            sqlx::query(SQL).bind(json).bind(instance_id).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Records the outcome of a crawl: health, last success or error, next crawl.
+    pub async fn record_crawl_outcome(
+        &self,
+        instance_id: i64,
+        outcome: &CrawlOutcome,
+    ) -> Result<()> {
+        const SQL: &str = "UPDATE instances SET health_score = $1, consecutive_failures = $2, \
+            next_crawl_at = $3, last_error = COALESCE($4, last_error), \
+            last_error_at = CASE WHEN $4 IS NULL THEN last_error_at ELSE $5 END, \
+            last_success_at = CASE WHEN $4 IS NULL THEN $5 ELSE last_success_at END, \
+            last_full_sweep_at = COALESCE($6, last_full_sweep_at), \
+            status = COALESCE($7, status), updated_at = $5 WHERE id = $8";
+        let at = now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query(SQL)
+                .bind(outcome.health_score)
+                .bind(outcome.consecutive_failures)
+                .bind(outcome.next_crawl_at)
+                .bind(outcome.error.as_deref())
+                .bind(at)
+                .bind(outcome.full_sweep_completed_at)
+                .bind(outcome.status.map(InstanceStatus::as_str))
+                .bind(instance_id)
+                .execute(&mut **c)
+                .await?;
+        });
+        if outcome.status.is_some() {
+            crate::feed::append_changes(&mut tx, &[(Entity::Instance, instance_id)], at).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Clears an instance's last error (after a success, the error is history in crawl runs).
+    pub async fn clear_last_error(&self, instance_id: i64) -> Result<()> {
+        const SQL: &str = "UPDATE instances SET last_error = NULL WHERE id = $1";
+        on_pool!(&self.write, p => {
+            sqlx::query(SQL).bind(instance_id).execute(p).await?;
+        });
+        Ok(())
+    }
+}

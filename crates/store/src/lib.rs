@@ -1,0 +1,53 @@
+//! Florilège's source of truth: domain types and database access on SQLite or PostgreSQL.
+//!
+//! One portable SQL code path serves both backends: every query is written
+//! once with `$1` placeholders and run through [`on_pool!`]/[`on_tx!`], which
+//! type-check it against each driver. The few statements a backend needs for
+//! itself live in [`feed`] (reading the change feed safely on PostgreSQL).
+
+#[macro_use]
+mod db;
+mod address;
+mod blocks;
+mod crawl_state;
+mod documents;
+mod error;
+pub mod feed;
+mod images;
+mod instances;
+pub mod model;
+pub mod passwords;
+mod playlists;
+mod runs;
+mod users;
+mod videos;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use address::{AddressError, InstanceAddress, is_public_ip};
+pub use blocks::{Block, NewBlock, normalize_block_target};
+pub use crawl_state::CrawlOutcome;
+pub use db::{Backend, Store, StoreConfig, redact_url};
+pub use documents::{ActorSummary, ChannelDocument, VideoDocument, VideoOwner};
+pub use error::{Result, StoreError};
+pub use feed::{ChangeEntry, Entity, FeedBatch, FeedCursor};
+pub use images::{
+    AVATAR_WIDTH, CachedImage, EVICTED, ImageFile, ImageFileSize, ImageKind, WantedImage,
+    avatar_source_url, image_source_url, preferred_avatar,
+};
+pub use instances::{InstanceIdentity, NewInstance};
+pub use model::*;
+pub use passwords::{hash_password, verify_password};
+pub use playlists::{Playlist, PlaylistRecord};
+pub use runs::{CrawlRunCounters, CrawlRunKind, CrawlRunStatus};
+pub use users::NewUser;
+pub use videos::{
+    AccountRecord, ChannelDetails, ChannelRecord, KnownVideo, PageRecords, UpsertSummary,
+    VideoDetails, VideoRecord,
+};
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_images;
