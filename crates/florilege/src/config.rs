@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use store::StoreConfig;
 
 /// Sections of the file; `FLORILEGE_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: &[&str] = &["database", "crawler", "images"];
+const SECTIONS: &[&str] = &["database", "crawler", "images", "web"];
 /// Top-level keys that begin like a section name.
 const TOP_LEVEL: &[&str] = &["database_url"];
 /// `FLORILEGE_*` variables that are not settings.
@@ -31,6 +31,7 @@ pub struct Config {
     pub database: DatabaseSection,
     pub crawler: crawler::CrawlerConfig,
     pub images: crawler::images::ImageCacheConfig,
+    pub web: web::WebConfig,
 }
 
 /// `[database]`: connection pool settings.
@@ -61,6 +62,7 @@ impl Default for Config {
             database: DatabaseSection::default(),
             crawler: crawler::CrawlerConfig::default(),
             images: crawler::images::ImageCacheConfig::default(),
+            web: web::WebConfig::default(),
         }
     }
 }

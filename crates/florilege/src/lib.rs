@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 mod hosts_list;
+pub mod node;
 pub mod telemetry;
 
 pub use config::Config;

@@ -205,6 +205,12 @@ impl Store {
         self.backend
     }
 
+    /// Checks that the database answers (for health checks).
+    pub async fn ping(&self) -> Result<()> {
+        let _: (i32,) = on_pool!(&self.read, p => sqlx::query_as("SELECT 1").fetch_one(p).await?);
+        Ok(())
+    }
+
     /// Closes every connection, waiting for queries in flight.
     pub async fn close(&self) {
         for pool in [&self.read, &self.write] {

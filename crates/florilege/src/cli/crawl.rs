@@ -33,7 +33,7 @@ pub(super) async fn run(
     let images = ImageCache::new(store.clone(), config.images(), &config.crawler())?;
     if !args.once {
         tracing::info!("crawling on schedule; Ctrl-C or SIGTERM stops after the current pages");
-        let filling = tokio::spawn(fill_images_until(images, cancel.clone()));
+        let filling = tokio::spawn(crate::node::fill_images_until(images, cancel.clone()));
         Arc::new(crawler).run(cancel).await?;
         let _ = filling.await;
         return Ok(());
@@ -74,7 +74,7 @@ pub(super) async fn run(
     let sum = |field: fn(&store::CrawlRunCounters) -> i64| {
         reports.iter().map(|r| field(&r.counters)).sum::<i64>()
     };
-    let filled = images.fill(IMAGES_PER_FILL, &cancel).await?;
+    let filled = images.fill(crate::node::IMAGES_PER_FILL, &cancel).await?;
     writeln!(
         out,
         "cached {} images ({} failed, {} left for later), {} MiB on disk",
@@ -93,30 +93,6 @@ pub(super) async fn run(
         sum(|c| c.videos_deleted),
     )?;
     Ok(())
-}
-
-/// Images fetched per fill pass, at most.
-const IMAGES_PER_FILL: usize = 100_000;
-
-/// Fills the image cache every minute until cancelled.
-async fn fill_images_until(images: ImageCache, cancel: CancellationToken) {
-    while !cancel.is_cancelled() {
-        match images.fill(IMAGES_PER_FILL, &cancel).await {
-            Ok(report) if report.fetched > 0 => {
-                tracing::info!(
-                    images.fetched = report.fetched,
-                    images.failed = report.failed,
-                    "image cache filled"
-                );
-            }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "image cache fill failed"),
-        }
-        tokio::select! {
-            () = cancel.cancelled() => {}
-            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-        }
-    }
 }
 
 /// A bar on a terminal; hidden otherwise (the log lines then tell the progress).

@@ -12,6 +12,7 @@ use crate::config::Config;
 mod crawl;
 mod index;
 mod instances;
+mod serve;
 mod sim;
 mod users;
 
@@ -59,6 +60,9 @@ pub enum Command {
     Crawl(crawl::CrawlArgs),
     /// Feed the search index from the database's change feed (or rebuild it).
     Index(index::IndexArgs),
+    /// Serve the site, the back office and the API, with the indexer and the
+    /// crawl scheduler in the same process; stops gracefully on SIGINT/SIGTERM.
+    Serve(serve::ServeArgs),
     /// Run a simulated PeerTube fleet on loopback, for tests, benchmarks and demos.
     Sim(sim::SimArgs),
 }
@@ -209,6 +213,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         Command::Crawl(args) => crawl::run(open_store(&config).await?, &config, args, out).await,
         Command::Index(args) => index::run(open_store(&config).await?, &config, args, out).await,
+        Command::Serve(args) => serve::run(open_store(&config).await?, &config, args, out).await,
         Command::Sim(args) => sim::run(args, out).await,
     }
 }

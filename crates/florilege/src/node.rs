@@ -1,0 +1,160 @@
+//! One Florilège node: the web server, the indexer following the change feed, and the crawl scheduler, in one process.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use crawler::images::ImageCache;
+use crawler::{CancellationToken, Crawler};
+use index::{Indexer, IndexerConfig, Searcher};
+use store::Store;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+
+/// Which parts run in this process (all by default; switch parts off to scale out).
+#[derive(Clone, Debug)]
+pub struct Parts {
+    pub web: bool,
+    /// Keeps this node's index replica up to date from the change feed.
+    pub indexer: bool,
+    pub crawler: bool,
+    /// This replica's name in the feed cursors: one per index directory.
+    pub consumer: String,
+}
+
+impl Default for Parts {
+    fn default() -> Self {
+        Self {
+            web: true,
+            indexer: true,
+            crawler: true,
+            consumer: "index".into(),
+        }
+    }
+}
+
+/// A running node; [`Node::wait`] returns when every part has stopped.
+pub struct Node {
+    cancel: CancellationToken,
+    tasks: JoinSet<anyhow::Result<()>>,
+    /// Where the web server listens, when it runs.
+    pub address: Option<std::net::SocketAddr>,
+    pub searcher: Option<Searcher>,
+}
+
+impl Node {
+    /// Starts the parts; they stop when `cancel` is cancelled.
+    pub async fn start(
+        store: Store,
+        config: &Config,
+        parts: &Parts,
+        listener: Option<TcpListener>,
+        cancel: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let mut tasks = JoinSet::new();
+        let cancel = cancel.child_token();
+        let root = config.data_dir.join("index");
+        if parts.indexer {
+            let indexer_config = IndexerConfig {
+                consumer: parts.consumer.clone(),
+                ..IndexerConfig::default()
+            };
+            let mut indexer = Indexer::open(&root, store.clone(), indexer_config)
+                .await
+                .with_context(|| format!("cannot open the index at {}", root.display()))?;
+            let stop = cancel.clone().cancelled_owned();
+            tasks.spawn(async move {
+                indexer.run(stop).await.context("the indexer stopped")?;
+                Ok(())
+            });
+        }
+        if parts.crawler {
+            let crawler = Arc::new(Crawler::new(store.clone(), config.crawler())?);
+            let images = ImageCache::new(store.clone(), config.images(), &config.crawler())?;
+            let stop = cancel.clone();
+            tasks.spawn(async move {
+                crawler.run(stop).await.context("the crawler stopped")?;
+                Ok(())
+            });
+            let stop = cancel.clone();
+            tasks.spawn(async move {
+                fill_images_until(images, stop).await;
+                Ok(())
+            });
+        }
+        let mut address = None;
+        let mut searcher = None;
+        if parts.web {
+            let index = Searcher::open(&root).with_context(|| {
+                format!(
+                    "cannot open the index at {}: run `florilege index` once, or serve with the indexer",
+                    root.display()
+                )
+            })?;
+            let listener = match listener {
+                Some(listener) => listener,
+                None => TcpListener::bind(config.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", config.listen))?,
+            };
+            address = Some(listener.local_addr()?);
+            let state = web::AppState::new(store, index.clone(), config.web.clone());
+            let stop = cancel.clone().cancelled_owned();
+            tasks.spawn(async move {
+                web::serve(listener, state, stop)
+                    .await
+                    .context("the web server stopped")?;
+                Ok(())
+            });
+            searcher = Some(index);
+        }
+        Ok(Self {
+            cancel,
+            tasks,
+            address,
+            searcher,
+        })
+    }
+
+    /// Waits for every part to stop. When one fails, the others are stopped
+    /// and the first failure is returned.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            let result = joined
+                .context("a part of the node panicked")
+                .and_then(|r| r);
+            if let Err(error) = result {
+                tracing::error!(error = format!("{error:#}"), "a part of the node failed");
+                first_error.get_or_insert(error);
+                self.cancel.cancel();
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Images fetched per fill pass, at most.
+pub(crate) const IMAGES_PER_FILL: usize = 100_000;
+
+/// Fills the image cache every minute until cancelled.
+pub(crate) async fn fill_images_until(images: ImageCache, cancel: CancellationToken) {
+    while !cancel.is_cancelled() {
+        match images.fill(IMAGES_PER_FILL, &cancel).await {
+            Ok(report) if report.fetched > 0 => {
+                tracing::info!(
+                    images.fetched = report.fetched,
+                    images.failed = report.failed,
+                    "image cache filled"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "image cache fill failed"),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => {}
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}
