@@ -9,16 +9,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use store::{Backend, ChannelDocument, FeedCursor, Store, VideoDocument};
+use store::{ChannelDocument, FeedCursor, PlaylistDocument, Store, VideoDocument};
 use tantivy::directory::{Directory, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::{IndexWriter, TantivyDocument};
 use tokio::sync::mpsc;
 
 use crate::analyzers::Analyzers;
-use crate::document::{channel_document, video_document};
+use crate::document::{channel_document, playlist_document, video_document};
 use crate::error::{IndexError, Result};
 use crate::indexer::IndexerConfig;
-use crate::layout::{CommitPayload, Layout, create_index, open_index};
+use crate::layout::{CommitPayload, Layout, create_index};
 use crate::schema::Fields;
 
 /// Rows read from the database per batch while building.
@@ -37,6 +37,8 @@ pub struct BuildProgress {
     pub videos_indexed: u64,
     /// Visible channels indexed so far.
     pub channels_indexed: u64,
+    /// Visible playlists indexed so far.
+    pub playlists_indexed: u64,
 }
 
 /// What a build produced.
@@ -45,6 +47,7 @@ pub struct BuildReport {
     pub generation: String,
     pub videos: u64,
     pub channels: u64,
+    pub playlists: u64,
     /// The feed position the new generation resumes from.
     pub cursor: FeedCursor,
     pub elapsed: Duration,
@@ -66,6 +69,7 @@ pub async fn rebuild(
         index.generation = %report.generation,
         index.videos = report.videos,
         index.channels = report.channels,
+        index.playlists = report.playlists,
         duration_ms = report.elapsed.as_millis() as u64,
         "index rebuilt and swapped in"
     );
@@ -81,14 +85,15 @@ pub(crate) async fn build_generation(
     progress: impl FnMut(&BuildProgress),
 ) -> Result<BuildReport> {
     let started = Instant::now();
-    let cursor = settled_cursor(layout, store).await?;
+    let cursor = store.feed_settled_head().await?;
     let generation = layout.new_generation()?;
     let result = fill(layout, &generation, store, config, cursor, progress).await;
     match result {
-        Ok((videos, channels)) => Ok(BuildReport {
+        Ok(done) => Ok(BuildReport {
             generation,
-            videos,
-            channels,
+            videos: done.videos_indexed,
+            channels: done.channels_indexed,
+            playlists: done.playlists_indexed,
             cursor,
             elapsed: started.elapsed(),
         }),
@@ -99,34 +104,10 @@ pub(crate) async fn build_generation(
     }
 }
 
-/// A feed position such that every entry up to it was committed before now.
-async fn settled_cursor(layout: &Layout, store: &Store) -> Result<FeedCursor> {
-    if store.backend() == Backend::Sqlite {
-        // Writers are serialised and ids follow commit order: the head is settled.
-        return Ok(store.feed_head().await?);
-    }
-    // On PostgreSQL, entries of transactions still open may later appear below
-    // the head: read the feed to its settled end instead, from the live
-    // generation's cursor when there is one.
-    let mut cursor = match layout.current()? {
-        Some(generation) => open_index(&layout.path(&generation))
-            .ok()
-            .and_then(|index| CommitPayload::of(&index).ok().flatten())
-            .map_or_else(FeedCursor::default, |payload| payload.cursor),
-        None => FeedCursor::default(),
-    };
-    loop {
-        let batch = store.read_feed(cursor, 10_000).await?;
-        if batch.next == cursor {
-            return Ok(cursor);
-        }
-        cursor = batch.next;
-    }
-}
-
 enum Rows {
     Videos(Vec<VideoDocument>),
     Channels(Vec<ChannelDocument>),
+    Playlists(Vec<PlaylistDocument>),
 }
 
 pub(crate) fn writer(index: &tantivy::Index, config: &IndexerConfig) -> Result<IndexWriter> {
@@ -142,7 +123,7 @@ async fn fill(
     config: &IndexerConfig,
     cursor: FeedCursor,
     mut progress: impl FnMut(&BuildProgress),
-) -> Result<(u64, u64)> {
+) -> Result<BuildProgress> {
     let index = create_index(&layout.path(generation))?;
     let fields = Fields::new(&index.schema())?;
     let writer = Arc::new(writer(&index, config)?);
@@ -170,6 +151,11 @@ async fn fill(
                             .iter()
                             .filter(|row| row.visible)
                             .map(|row| channel_document(&fields, &mut analyzers, row))
+                            .collect(),
+                        Rows::Playlists(rows) => rows
+                            .iter()
+                            .filter(|row| row.visible)
+                            .map(|row| playlist_document(&fields, &mut analyzers, row))
                             .collect(),
                     };
                     for document in documents {
@@ -210,6 +196,18 @@ async fn fill(
         }
         progress(&state);
     }
+    let mut after = 0;
+    loop {
+        let ids = store.playlist_ids_after(after, BUILD_BATCH).await?;
+        let Some(&last) = ids.last() else { break };
+        after = last;
+        let rows = store.playlist_documents(&ids).await?;
+        state.playlists_indexed += rows.iter().filter(|row| row.visible).count() as u64;
+        if sender.send(Rows::Playlists(rows)).await.is_err() {
+            break;
+        }
+        progress(&state);
+    }
     drop(sender);
     for consumer in consumers {
         consumer
@@ -230,7 +228,7 @@ async fn fill(
     .await
     .map_err(|error| IndexError::Task(error.to_string()))??;
     progress(&state);
-    Ok((state.videos_indexed, state.channels_indexed))
+    Ok(state)
 }
 
 /// Removes generations that are not live and that no writer holds.

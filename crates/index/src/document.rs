@@ -1,13 +1,18 @@
-//! Turns the store's video and channel documents into index documents and stored summaries.
+//! Turns the store's video, channel and playlist documents into index documents and stored summaries.
 
 use chrono::{DateTime, Utc};
-use store::{ActorSummary, ChannelDocument, VideoDocument};
+use store::{ActorSummary, ChannelDocument, PlaylistDocument, VideoDocument};
 use tantivy::TantivyDocument;
 use tantivy::tokenizer::{Language, PreTokenizedString, Token};
 
 use crate::analyzers::{Analyzers, stem_language};
-use crate::results::{ActorInfo, ChannelSummary, InstanceInfo, Labeled, VideoSummary};
-use crate::schema::{Fields, KIND_CHANNEL, KIND_VIDEO, UNKNOWN_LANGUAGE, channel_key, video_key};
+use crate::results::{
+    ActorInfo, ChannelSummary, InstanceInfo, Labeled, PlaylistSummary, VideoSummary,
+};
+use crate::schema::{
+    Fields, KIND_CHANNEL, KIND_PLAYLIST, KIND_VIDEO, UNKNOWN_LANGUAGE, channel_key, playlist_key,
+    video_key,
+};
 
 /// Names longer than this (in characters) are cut before indexing.
 const MAX_NAME_CHARS: usize = 500;
@@ -273,6 +278,80 @@ pub fn channel_document(
         doc.add_i64(fields.created_at, seconds(at));
     }
     doc.add_i64(fields.followers, summary.followers_count);
+    doc.add_text(fields.name_sort, sort_key(analyzers, &summary.display_name));
+    doc.add_bytes(fields.payload, &payload(&summary));
+    doc
+}
+
+/// The stored summary of a playlist document.
+pub fn playlist_summary(document: &PlaylistDocument) -> PlaylistSummary {
+    let playlist = &document.playlist;
+    let host = &document.instance_host;
+    PlaylistSummary {
+        id: playlist.id,
+        uuid: playlist.uuid.clone(),
+        short_uuid: playlist.short_uuid.clone(),
+        url: playlist.url.clone(),
+        display_name: cut(&playlist.name, MAX_NAME_CHARS).to_owned(),
+        description: playlist
+            .description
+            .as_deref()
+            .map(|text| cut(text, MAX_DESCRIPTION_CHARS).to_owned()),
+        privacy_id: playlist.privacy_id,
+        playlist_type: playlist.playlist_type,
+        videos_length: playlist.videos_length,
+        thumbnail_path: playlist.thumbnail_path.clone(),
+        embed_path: playlist.embed_path.clone(),
+        created_at: playlist.remote_created_at,
+        updated_at: playlist.remote_updated_at,
+        instance: InstanceInfo {
+            host: host.clone(),
+            base_url: document.instance_base_url.clone(),
+            name: document.instance_name.clone(),
+        },
+        channel: document.channel.as_ref().map(|c| actor(c, host)),
+        account: document.account.as_ref().map(|a| actor(a, host)),
+    }
+}
+
+/// The index document of a visible playlist.
+pub fn playlist_document(
+    fields: &Fields,
+    analyzers: &mut Analyzers,
+    document: &PlaylistDocument,
+) -> TantivyDocument {
+    let playlist = &document.playlist;
+    let summary = playlist_summary(document);
+    let mut doc = TantivyDocument::new();
+    doc.add_text(fields.kind, KIND_PLAYLIST);
+    doc.add_text(fields.key, playlist_key(playlist.id));
+    doc.add_i64(fields.id, playlist.id);
+    doc.add_text(fields.uuid, playlist.uuid.to_ascii_lowercase());
+    if let Some(short) = &playlist.short_uuid {
+        doc.add_text(fields.short_uuid, short);
+    }
+    // Like channels, playlists have no language: folded and fuzzy, not stemmed.
+    doc.add_text(fields.name, &summary.display_name);
+    for owner in [&summary.channel, &summary.account].into_iter().flatten() {
+        doc.add_text(fields.owners, &owner.display_name);
+        doc.add_text(fields.owners, &owner.name);
+    }
+    if let Some(description) = &summary.description {
+        doc.add_text(fields.description, description);
+    }
+    doc.add_text(fields.host, document.instance_host.to_ascii_lowercase());
+    if let Some(account) = &summary.account {
+        doc.add_text(fields.account_handle, analyzers.keyword(&account.handle()));
+    }
+    if let Some(channel) = &summary.channel {
+        doc.add_text(fields.channel_handle, analyzers.keyword(&channel.handle()));
+    }
+    let created = playlist.remote_created_at.unwrap_or(playlist.first_seen_at);
+    doc.add_i64(fields.created_at, seconds(created));
+    doc.add_i64(
+        fields.updated_at,
+        seconds(playlist.remote_updated_at.unwrap_or(created)),
+    );
     doc.add_text(fields.name_sort, sort_key(analyzers, &summary.display_name));
     doc.add_bytes(fields.payload, &payload(&summary));
     doc

@@ -10,8 +10,8 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::analyzers::Analyzers;
-use crate::query::{ChannelQuery, NsfwFilter, VideoQuery};
-use crate::schema::{Fields, KIND_CHANNEL, KIND_VIDEO};
+use crate::query::{ChannelQuery, NsfwFilter, PlaylistQuery, VideoQuery};
+use crate::schema::{Fields, KIND_CHANNEL, KIND_PLAYLIST, KIND_VIDEO};
 
 /// Clauses that restrict a search without touching its scores.
 #[derive(Default)]
@@ -43,6 +43,19 @@ impl Filters {
         if !terms.is_empty() {
             self.must_not(Box::new(TermSetQuery::new(terms)));
         }
+    }
+
+    /// Only the documents of these full or short uuids (none when empty).
+    fn uuids(&mut self, fields: &Fields, uuids: &[String]) {
+        if uuids.is_empty() {
+            return;
+        }
+        let full = texts(fields.uuid, uuids, lower);
+        let short = texts(fields.short_uuid, uuids, |v| v.trim().to_owned());
+        self.must(Box::new(BooleanQuery::union(vec![
+            Box::new(TermSetQuery::new(full)),
+            Box::new(TermSetQuery::new(short)),
+        ])));
     }
 
     fn range(&mut self, field: Field, min: Option<i64>, max: Option<i64>) {
@@ -130,14 +143,7 @@ pub(crate) fn video_filters(fields: &Fields, query: &VideoQuery) -> Filters {
     if let Some(host) = &query.host {
         filters.term(Term::from_field_text(fields.host, &lower(host)));
     }
-    if !query.uuids.is_empty() {
-        let full = texts(fields.uuid, &query.uuids, lower);
-        let short = texts(fields.short_uuid, &query.uuids, |v| v.trim().to_owned());
-        filters.must(Box::new(BooleanQuery::union(vec![
-            Box::new(TermSetQuery::new(full)),
-            Box::new(TermSetQuery::new(short)),
-        ])));
-    }
+    filters.uuids(fields, &query.uuids);
     filters.none_of(texts(fields.host, &query.blocked_hosts, lower));
     filters.none_of(texts(
         fields.account_handle,
@@ -155,6 +161,23 @@ pub(crate) fn channel_filters(fields: &Fields, query: &ChannelQuery) -> Filters 
     let mut filters = Filters::default();
     filters.term(Term::from_field_text(fields.kind, KIND_CHANNEL));
     filters.one_of(texts(fields.channel_handle, &query.handles, keyword));
+    if let Some(host) = &query.host {
+        filters.term(Term::from_field_text(fields.host, &lower(host)));
+    }
+    filters.none_of(texts(fields.host, &query.blocked_hosts, lower));
+    filters.none_of(texts(
+        fields.account_handle,
+        &query.blocked_accounts,
+        keyword,
+    ));
+    filters
+}
+
+/// The filters of a playlist search.
+pub(crate) fn playlist_filters(fields: &Fields, query: &PlaylistQuery) -> Filters {
+    let mut filters = Filters::default();
+    filters.term(Term::from_field_text(fields.kind, KIND_PLAYLIST));
+    filters.uuids(fields, &query.uuids);
     if let Some(host) = &query.host {
         filters.term(Term::from_field_text(fields.host, &lower(host)));
     }

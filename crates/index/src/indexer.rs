@@ -1,8 +1,9 @@
 //! The indexer: follows the database's change feed into the index, with the feed cursor inside each commit.
 //!
 //! It reads the feed in batches, expands instance, account and channel
-//! entries to their videos and channels, re-reads those documents, and for
-//! each one deletes its key and adds it back when it is visible. It commits
+//! entries to their videos, channels and playlists, re-reads those
+//! documents, and for each one deletes its key and adds it back when it is
+//! visible. It commits
 //! by size and by time; the commit's payload carries the feed cursor, so a
 //! crash at any instant resumes from the last commit without losing or
 //! duplicating a document. After each commit the cursor is also mirrored to
@@ -16,14 +17,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use store::{ChangeEntry, Entity, FeedCursor, Store, VideoOwner};
-use tantivy::{IndexWriter, Term};
+use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use crate::analyzers::Analyzers;
 use crate::build::{build_generation, remove_stale_generations, writer};
-use crate::document::{channel_document, video_document};
+use crate::document::{channel_document, playlist_document, video_document};
 use crate::error::{IndexError, Result};
 use crate::layout::{CommitPayload, Layout, open_index};
-use crate::schema::{Fields, SCHEMA_VERSION, channel_key, video_key};
+use crate::schema::{Fields, SCHEMA_VERSION, channel_key, playlist_key, video_key};
 
 /// Documents re-read from the database per query.
 const DOCUMENT_CHUNK: usize = 500;
@@ -346,6 +347,7 @@ impl Indexer {
     async fn apply(&mut self, entries: &[ChangeEntry]) -> Result<usize> {
         let mut videos = BTreeSet::new();
         let mut channels = BTreeSet::new();
+        let mut playlists = BTreeSet::new();
         for entry in entries {
             let id = entry.entity_id;
             let owner = match entry.entity {
@@ -353,63 +355,78 @@ impl Indexer {
                     videos.insert(id);
                     continue;
                 }
-                // Playlists are not stored yet: nothing to index.
-                Entity::Playlist => continue,
+                Entity::Playlist => {
+                    playlists.insert(id);
+                    continue;
+                }
                 Entity::Channel => VideoOwner::Channel,
                 Entity::Account => VideoOwner::Account,
                 Entity::Instance => VideoOwner::Instance,
             };
             channels.extend(self.store.channel_ids_of(owner, id).await?);
             videos.extend(self.store.video_ids_of(owner, id).await?);
+            playlists.extend(self.store.playlist_ids_of(owner, id).await?);
             if owner == VideoOwner::Channel {
                 channels.insert(id);
             }
         }
         let videos: Vec<i64> = videos.into_iter().collect();
         let channels: Vec<i64> = channels.into_iter().collect();
+        let playlists: Vec<i64> = playlists.into_iter().collect();
         for chunk in videos.chunks(DOCUMENT_CHUNK) {
             let rows = self.store.video_documents(chunk).await?;
-            let (writer, fields, ids) = (
-                Arc::clone(&self.live.writer),
-                self.live.fields,
-                chunk.to_vec(),
-            );
-            blocking(move || {
-                let writer = lock(&writer);
-                for id in ids {
-                    writer.delete_term(Term::from_field_text(fields.key, &video_key(id)));
-                }
-                Analyzers::with(|analyzers| {
-                    for row in rows.iter().filter(|row| row.visible) {
-                        writer.add_document(video_document(&fields, analyzers, row))?;
-                    }
-                    Ok(())
-                })
+            self.replace(chunk, video_key, rows, |fields, analyzers, row| {
+                row.visible.then(|| video_document(fields, analyzers, row))
             })
             .await?;
         }
         for chunk in channels.chunks(DOCUMENT_CHUNK) {
             let rows = self.store.channel_documents(chunk).await?;
-            let (writer, fields, ids) = (
-                Arc::clone(&self.live.writer),
-                self.live.fields,
-                chunk.to_vec(),
-            );
-            blocking(move || {
-                let writer = lock(&writer);
-                for id in ids {
-                    writer.delete_term(Term::from_field_text(fields.key, &channel_key(id)));
-                }
-                Analyzers::with(|analyzers| {
-                    for row in rows.iter().filter(|row| row.visible) {
-                        writer.add_document(channel_document(&fields, analyzers, row))?;
-                    }
-                    Ok(())
-                })
+            self.replace(chunk, channel_key, rows, |fields, analyzers, row| {
+                row.visible
+                    .then(|| channel_document(fields, analyzers, row))
             })
             .await?;
         }
-        Ok(videos.len() + channels.len())
+        for chunk in playlists.chunks(DOCUMENT_CHUNK) {
+            let rows = self.store.playlist_documents(chunk).await?;
+            self.replace(chunk, playlist_key, rows, |fields, analyzers, row| {
+                row.visible
+                    .then(|| playlist_document(fields, analyzers, row))
+            })
+            .await?;
+        }
+        Ok(videos.len() + channels.len() + playlists.len())
+    }
+
+    /// Deletes the documents of `ids` (by `key`) and adds back those `document` makes of `rows`.
+    async fn replace<R: Send + 'static>(
+        &self,
+        ids: &[i64],
+        key: fn(i64) -> String,
+        rows: Vec<R>,
+        document: fn(&Fields, &mut Analyzers, &R) -> Option<TantivyDocument>,
+    ) -> Result<()> {
+        let (writer, fields, ids) = (
+            Arc::clone(&self.live.writer),
+            self.live.fields,
+            ids.to_vec(),
+        );
+        blocking(move || {
+            let writer = lock(&writer);
+            for id in ids {
+                writer.delete_term(Term::from_field_text(fields.key, &key(id)));
+            }
+            Analyzers::with(|analyzers| {
+                for row in &rows {
+                    if let Some(document) = document(&fields, analyzers, row) {
+                        writer.add_document(document)?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 }
 

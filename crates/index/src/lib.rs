@@ -5,10 +5,11 @@
 //!   payload, so index and cursor move together.
 //! - [`rebuild`] builds a fresh generation from the database and swaps it
 //!   in atomically while searches go on.
-//! - [`Searcher`] answers [`VideoQuery`] and [`ChannelQuery`] (every
-//!   parameter of PeerTube's search-index API, plus facets, snippets and
-//!   suggestions for the site) and related videos, with stored summaries
-//!   that are enough to build PeerTube's answers without the database.
+//! - [`Searcher`] answers [`VideoQuery`], [`ChannelQuery`] and
+//!   [`PlaylistQuery`] (every parameter of PeerTube's search-index API, plus
+//!   facets, snippets and suggestions for the site) and related videos, with
+//!   stored summaries that are enough to build PeerTube's answers without
+//!   the database.
 //!
 //! No web types here: the JSON API maps its parameters onto the query types.
 
@@ -22,6 +23,7 @@ mod highlight;
 mod indexer;
 pub mod layout;
 mod matching;
+mod named_search;
 mod query;
 mod ranking;
 mod related;
@@ -31,18 +33,18 @@ mod searcher;
 mod suggest;
 
 pub use build::{BuildProgress, BuildReport, rebuild};
-pub use document::{channel_summary, video_summary};
+pub use document::{channel_summary, playlist_summary, video_summary};
 pub use error::{IndexError, QueryError, Result};
 pub use indexer::{CatchUp, Indexer, IndexerConfig};
 pub use layout::CommitPayload;
 pub use query::{
     ChannelQuery, ChannelSort, DEFAULT_COUNT, Direction, DurationRange, MAX_COUNT, MAX_WINDOW,
-    NsfwFilter, VideoQuery, VideoSort,
+    NsfwFilter, PlaylistQuery, PlaylistSort, VideoQuery, VideoSort,
 };
 pub use ranking::MAX_FACTOR;
 pub use results::{
-    ActorInfo, ChannelSummary, Facets, Highlights, Hit, InstanceInfo, Labeled, SearchResults,
-    VideoSummary, absolute,
+    ActorInfo, ChannelSummary, Facets, Highlights, Hit, InstanceInfo, Labeled, PlaylistSummary,
+    SearchResults, VideoSummary, absolute,
 };
 pub use searcher::{REFRESH_INTERVAL, Searcher};
 

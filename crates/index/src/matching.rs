@@ -81,7 +81,7 @@ pub(crate) fn video_groups(fields: &Fields) -> [FieldGroup; 4] {
     ]
 }
 
-/// The groups of a channel search.
+/// The groups of a channel or playlist search (no stems: they have no language).
 pub(crate) fn channel_groups(fields: &Fields) -> [FieldGroup; 3] {
     [
         FieldGroup {

@@ -126,6 +126,38 @@ impl ChannelSort {
     }
 }
 
+/// The order of playlist results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum PlaylistSort {
+    #[default]
+    Match,
+    CreatedAt(Direction),
+    UpdatedAt(Direction),
+    Name(Direction),
+}
+
+impl PlaylistSort {
+    /// Parses PeerTube's `sort` for playlists.
+    pub fn parse(value: &str) -> Result<Self, QueryError> {
+        let (dir, name) = direction(value.trim());
+        Ok(match name {
+            "match" | "relevance" => Self::Match,
+            "createdAt" => Self::CreatedAt(dir),
+            "updatedAt" => Self::UpdatedAt(dir),
+            "name" | "displayName" => Self::Name(dir),
+            _ => {
+                return Err(QueryError::new(
+                    "sort",
+                    format!(
+                        "{value:?} is not one of -match, createdAt, updatedAt, displayName \
+                         (prefix - for descending)"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
 /// The duration buckets of the facet and of the site's filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -325,6 +357,54 @@ impl ChannelQuery {
     }
 }
 
+/// A playlist search.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlaylistQuery {
+    /// The words searched; also an exact uuid, short uuid or playlist URL.
+    pub search: Option<String>,
+    pub start: usize,
+    pub count: usize,
+    pub sort: PlaylistSort,
+    /// Full or short uuids.
+    pub uuids: Vec<String>,
+    pub host: Option<String>,
+    pub blocked_hosts: Vec<String>,
+    /// `name@host` of accounts whose playlists are hidden.
+    pub blocked_accounts: Vec<String>,
+    pub with_highlights: bool,
+}
+
+impl Default for PlaylistQuery {
+    fn default() -> Self {
+        Self {
+            search: None,
+            start: 0,
+            count: DEFAULT_COUNT,
+            sort: PlaylistSort::Match,
+            uuids: Vec::new(),
+            host: None,
+            blocked_hosts: Vec::new(),
+            blocked_accounts: Vec::new(),
+            with_highlights: false,
+        }
+    }
+}
+
+impl PlaylistQuery {
+    /// A relevance search for these words.
+    pub fn text(search: impl Into<String>) -> Self {
+        Self {
+            search: Some(search.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Checks `start` and caps `count`.
+    pub fn validate(&mut self) -> Result<(), QueryError> {
+        validate_page(self.start, &mut self.count)
+    }
+}
+
 fn validate_page(start: usize, count: &mut usize) -> Result<(), QueryError> {
     if start >= MAX_WINDOW {
         return Err(QueryError::new(
@@ -352,6 +432,15 @@ mod tests {
             VideoSort::Name(Direction::Asc)
         );
         assert_eq!(VideoSort::parse("-bogus").unwrap_err().parameter, "sort");
+        assert_eq!(
+            PlaylistSort::parse("-updatedAt").unwrap(),
+            PlaylistSort::UpdatedAt(Direction::Desc)
+        );
+        assert_eq!(
+            PlaylistSort::parse("displayName").unwrap(),
+            PlaylistSort::Name(Direction::Asc)
+        );
+        assert_eq!(PlaylistSort::parse("-views").unwrap_err().parameter, "sort");
         assert_eq!(NsfwFilter::parse("both").unwrap(), NsfwFilter::Both);
         assert_eq!(NsfwFilter::parse("yes").unwrap_err().parameter, "nsfw");
     }
@@ -372,6 +461,14 @@ mod tests {
             ..VideoQuery::default()
         };
         assert_eq!(bad.validate().unwrap_err().parameter, "durationMax");
+        let mut playlists = PlaylistQuery {
+            count: 1000,
+            ..PlaylistQuery::default()
+        };
+        playlists.validate().unwrap();
+        assert_eq!(playlists.count, MAX_COUNT);
+        playlists.start = MAX_WINDOW;
+        assert_eq!(playlists.validate().unwrap_err().parameter, "start");
     }
 
     #[test]

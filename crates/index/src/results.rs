@@ -13,7 +13,7 @@ pub struct Labeled<T> {
     pub label: String,
 }
 
-/// The instance a video or channel comes from.
+/// The instance a video or playlist comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceInfo {
     pub host: String,
@@ -141,6 +141,48 @@ impl ChannelSummary {
     /// `name@host`.
     pub fn handle(&self) -> String {
         format!("{}@{}", self.name, self.host)
+    }
+}
+
+/// Everything a search answer shows of a playlist (stored in the index).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaylistSummary {
+    pub id: i64,
+    pub uuid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_uuid: Option<String>,
+    /// Absolute URL of the playlist's page at its origin.
+    pub url: String,
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// PeerTube's privacy id (1, public, for everything searchable).
+    pub privacy_id: i64,
+    /// PeerTube's playlist type id (1, regular, for everything searchable).
+    pub playlist_type: i64,
+    pub videos_length: i64,
+    /// Paths on the origin instance (see [`InstanceInfo::base_url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embed_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+    pub instance: InstanceInfo,
+    /// PeerTube's `videoChannel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ActorInfo>,
+    /// PeerTube's `ownerAccount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<ActorInfo>,
+}
+
+impl PlaylistSummary {
+    /// An absolute URL for a path on the playlist's origin instance.
+    pub fn origin_url(&self, path: &str) -> String {
+        absolute(&self.instance.base_url, path)
     }
 }
 

@@ -1,11 +1,12 @@
-//! The one schema of the search index: videos, channels (and later playlists) side by side, told apart by `kind`.
+//! The one schema of the search index: videos, channels and playlists side by side, told apart by `kind`.
 //!
 //! Text is indexed folded (exact and fuzzy matching) and stemmed in the
 //! document's language (plurals, conjugations). Filters and sorts read fast
 //! fields; times are Unix seconds in `i64` fields. What a result shows is
-//! one stored JSON `payload` (a [`crate::VideoSummary`] or
-//! [`crate::ChannelSummary`]), so answers need no database round trip; the
-//! description is stored apart, for highlighted snippets.
+//! one stored JSON `payload` (a [`crate::VideoSummary`],
+//! [`crate::ChannelSummary`] or [`crate::PlaylistSummary`]), so answers need
+//! no database round trip; the description is stored apart, for highlighted
+//! snippets.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
@@ -16,13 +17,13 @@ use crate::analyzers::{FOLDED, KEYWORD};
 use crate::error::{IndexError, Result};
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// `kind` of a video document.
 pub const KIND_VIDEO: &str = "video";
 /// `kind` of a channel document.
 pub const KIND_CHANNEL: &str = "channel";
-/// `kind` of a playlist document (not indexed yet).
+/// `kind` of a playlist document.
 pub const KIND_PLAYLIST: &str = "playlist";
 /// The `language` of a video without one (PeerTube's `languageOneOf=_unknown`).
 pub const UNKNOWN_LANGUAGE: &str = "_unknown";
@@ -32,20 +33,20 @@ pub const UNKNOWN_LANGUAGE: &str = "_unknown";
 pub struct Fields {
     /// `video`, `channel` or `playlist`.
     pub kind: Field,
-    /// The unique key of a document: `v{id}`, `c{id}` (what updates delete).
+    /// The unique key of a document: `v{id}`, `c{id}`, `p{id}` (what updates delete).
     pub key: Field,
     /// The database id (fast).
     pub id: Field,
     pub uuid: Field,
     pub short_uuid: Field,
-    /// Video name, or channel display name and name.
+    /// Video name, channel display name and name, or playlist display name.
     pub name: Field,
     pub name_stem: Field,
     pub tags: Field,
     pub tags_stem: Field,
     /// Each tag whole, folded: for `tagsOneOf` / `tagsAllOf`.
     pub tag: Field,
-    /// Channel and account names and display names.
+    /// Channel and account names and display names (of the owners, for videos and playlists).
     pub owners: Field,
     pub owners_stem: Field,
     /// Stored, for snippets.
@@ -60,6 +61,8 @@ pub struct Fields {
     pub published_at: Field,
     pub originally_published_at: Field,
     pub created_at: Field,
+    /// Playlists only (`updatedAt` sort).
+    pub updated_at: Field,
     pub views: Field,
     pub likes: Field,
     pub followers: Field,
@@ -119,7 +122,12 @@ pub fn build_schema() -> Schema {
     for name in ["category", "licence", "duration"] {
         builder.add_i64_field(name, number(true));
     }
-    for name in ["published_at", "originally_published_at", "created_at"] {
+    for name in [
+        "published_at",
+        "originally_published_at",
+        "created_at",
+        "updated_at",
+    ] {
         builder.add_i64_field(name, number(true));
     }
     for name in ["views", "likes", "followers"] {
@@ -167,6 +175,7 @@ impl Fields {
             published_at: field("published_at")?,
             originally_published_at: field("originally_published_at")?,
             created_at: field("created_at")?,
+            updated_at: field("updated_at")?,
             views: field("views")?,
             likes: field("likes")?,
             followers: field("followers")?,
@@ -190,6 +199,11 @@ pub fn video_key(id: i64) -> String {
 /// The key of a channel document.
 pub fn channel_key(id: i64) -> String {
     format!("c{id}")
+}
+
+/// The key of a playlist document.
+pub fn playlist_key(id: i64) -> String {
+    format!("p{id}")
 }
 
 #[cfg(test)]

@@ -20,17 +20,16 @@ use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocume
 use crate::analyzers::{Analyzers, stem_language};
 use crate::error::{IndexError, Result};
 use crate::facets::FacetCollector;
-use crate::filters::{channel_filters, video_filters};
+use crate::filters::video_filters;
 use crate::highlight::Matcher;
 use crate::layout::{Layout, open_index};
 use crate::matching::{
-    Statistics, Strictness, channel_groups, identifier, identifier_query, significant, text_query,
-    video_groups,
+    Statistics, Strictness, identifier, identifier_query, significant, text_query, video_groups,
 };
-use crate::query::{ChannelQuery, ChannelSort, Direction, VideoQuery, VideoSort};
+use crate::query::{Direction, VideoQuery, VideoSort};
 use crate::ranking::{Boosts, segment_scorer};
-use crate::results::{ChannelSummary, Facets, Highlights, Hit, SearchResults, VideoSummary};
-use crate::schema::{Fields, KIND_CHANNEL, KIND_VIDEO};
+use crate::results::{Facets, Highlights, Hit, SearchResults, VideoSummary};
+use crate::schema::{Fields, KIND_CHANNEL, KIND_PLAYLIST, KIND_VIDEO};
 use crate::suggest::suggest;
 
 /// How often the background thread looks for commits and swaps.
@@ -151,19 +150,23 @@ impl Searcher {
 
     /// The number of searchable videos.
     pub fn video_count(&self) -> Result<u64> {
-        let live = self.live();
-        let query = TermQuery::new(
-            Term::from_field_text(live.fields.kind, KIND_VIDEO),
-            IndexRecordOption::Basic,
-        );
-        Ok(live.reader.searcher().search(&query, &Count)? as u64)
+        self.count_kind(KIND_VIDEO)
     }
 
     /// The number of searchable channels.
     pub fn channel_count(&self) -> Result<u64> {
+        self.count_kind(KIND_CHANNEL)
+    }
+
+    /// The number of searchable playlists.
+    pub fn playlist_count(&self) -> Result<u64> {
+        self.count_kind(KIND_PLAYLIST)
+    }
+
+    fn count_kind(&self, kind: &str) -> Result<u64> {
         let live = self.live();
         let query = TermQuery::new(
-            Term::from_field_text(live.fields.kind, KIND_CHANNEL),
+            Term::from_field_text(live.fields.kind, kind),
             IndexRecordOption::Basic,
         );
         Ok(live.reader.searcher().search(&query, &Count)? as u64)
@@ -242,73 +245,6 @@ impl Searcher {
         })
     }
 
-    /// Searches channels (PeerTube's `/api/v1/search/video-channels`).
-    pub fn search_channels(&self, query: &ChannelQuery) -> Result<SearchResults<ChannelSummary>> {
-        let mut query = query.clone();
-        query.validate()?;
-        let live = self.live();
-        let searcher = live.reader.searcher();
-        let fields = live.fields;
-        let search = query.search.as_deref().map(str::trim).unwrap_or_default();
-        let words = significant(Analyzers::with(|a| a.query_words(search)));
-        let groups = channel_groups(&fields);
-        let frequency = |field, text: &str| frequency(&searcher, field, text);
-        let fuzzy = &Statistics {
-            documents: searcher.num_docs(),
-            frequency: &frequency,
-        };
-        let mut attempts = vec![text_query(&groups, &words, Strictness::Strict, fuzzy)];
-        if words.len() > 1 {
-            attempts.push(text_query(&groups, &words, Strictness::Relaxed, fuzzy));
-        }
-        let has_text = attempts[0].is_some();
-        let boosts = Boosts::new(Vec::new(), has_text);
-        let page = Page {
-            start: query.start,
-            count: query.count,
-            sort: match query.sort {
-                ChannelSort::Match => SortKey::Score,
-                ChannelSort::CreatedAt(dir) => SortKey::Number("created_at", dir),
-                ChannelSort::Followers(dir) => SortKey::Number("followers", dir),
-                ChannelSort::Name(dir) => SortKey::Text("name_sort", dir),
-            },
-        };
-        let mut found = (0, Vec::new(), None);
-        for scored in attempts {
-            let full = channel_filters(&fields, &query).with(scored);
-            found = collect(&searcher, &*full, &page, &boosts, false)?;
-            if found.0 > 0 {
-                break;
-            }
-        }
-        let (total, addresses, _) = found;
-        let matcher = query.with_highlights.then(|| Matcher::new(&words));
-        let hits = addresses
-            .into_iter()
-            .map(|(score, address)| {
-                let document: TantivyDocument = searcher.doc(address)?;
-                let item: ChannelSummary = payload(&document, &fields)?;
-                let highlights = matcher.as_ref().map(|m| {
-                    Analyzers::with(|a| Highlights {
-                        name: m.highlight(a, &item.display_name, None),
-                        description: item.description.as_deref().map(|d| m.snippet(a, d, None)),
-                    })
-                });
-                Ok(Hit {
-                    score,
-                    item,
-                    highlights,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(SearchResults {
-            total,
-            hits,
-            facets: None,
-            suggestion: None,
-        })
-    }
-
     /// The stored summary of a video by uuid or short uuid, if it is searchable.
     pub fn video_by_uuid(&self, uuid: &str) -> Result<Option<VideoSummary>> {
         let results = self.search_videos(&VideoQuery {
@@ -346,7 +282,11 @@ pub(crate) fn find_video(
 }
 
 /// The number of documents holding a term.
-fn frequency(searcher: &tantivy::Searcher, field: tantivy::schema::Field, text: &str) -> u64 {
+pub(crate) fn frequency(
+    searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+    text: &str,
+) -> u64 {
     searcher
         .doc_freq(&Term::from_field_text(field, text))
         .unwrap_or(0)

@@ -45,7 +45,7 @@ pub struct ChannelDocument {
 }
 
 /// Blocks that hide a row whose instance, channel and account are aliased i, c and a.
-const BLOCKED: &str = "EXISTS (SELECT 1 FROM blocks b WHERE \
+pub(crate) const BLOCKED: &str = "EXISTS (SELECT 1 FROM blocks b WHERE \
     (b.kind = 'instance' AND b.target = i.host) \
     OR (b.kind = 'channel' AND b.target = c.name || '@' || i.host) \
     OR (b.kind = 'account' AND b.target = a.name || '@' || i.host))";
@@ -71,7 +71,7 @@ struct VideoDocumentRow {
     curated: bool,
 }
 
-fn summary(
+pub(crate) fn summary(
     id: Option<i64>,
     name: Option<String>,
     display_name: Option<String>,
@@ -124,7 +124,7 @@ impl From<VideoDocumentRow> for VideoDocument {
     }
 }
 
-fn qualified(columns: &str, alias: &str) -> String {
+pub(crate) fn qualified(columns: &str, alias: &str) -> String {
     columns
         .split(", ")
         .map(|column| format!("{alias}.{}", column.trim()))

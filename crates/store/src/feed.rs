@@ -82,15 +82,10 @@ pub struct FeedBatch {
 impl Store {
     /// Reads up to `limit` committed entries after `after`, in feed order.
     pub async fn read_feed(&self, after: FeedCursor, limit: i64) -> Result<FeedBatch> {
-        let settled = match self.backend() {
-            Backend::Sqlite => "",
-            Backend::Postgres => {
-                " AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-            }
-        };
+        let settled = settled(self.backend());
         let sql = format!(
             "SELECT txid, id, entity, entity_id, changed_at FROM change_feed \
-             WHERE (txid > $1 OR (txid = $1 AND id > $2)){settled} ORDER BY txid, id LIMIT $3"
+             WHERE (txid > $1 OR (txid = $1 AND id > $2)) AND {settled} ORDER BY txid, id LIMIT $3"
         );
         let rows: Vec<(i64, i64, String, i64, DateTime<Utc>)> = on_pool!(&self.read, p => {
             sqlx::query_as(&sql).bind(after.txid).bind(after.id).bind(limit).fetch_all(p).await?
@@ -120,6 +115,22 @@ impl Store {
         const SQL: &str = "SELECT txid, id FROM change_feed ORDER BY txid DESC, id DESC LIMIT 1";
         let row: Option<(i64, i64)> =
             on_pool!(&self.read, p => sqlx::query_as(SQL).fetch_optional(p).await?);
+        Ok(row.map_or_else(FeedCursor::default, |(txid, id)| FeedCursor { txid, id }))
+    }
+
+    /// The newest *settled* entry: no entry can ever appear at or below it.
+    /// On SQLite this is the head (writers are serialised); on PostgreSQL it
+    /// is bounded by the oldest transaction still running on the server, like
+    /// what [`Store::read_feed`] returns. An indexer whose cursor reached it
+    /// has applied everything settled; to wait for one's own writes, wait
+    /// until it reaches the [`Store::feed_head`] read after they committed.
+    pub async fn feed_settled_head(&self) -> Result<FeedCursor> {
+        let sql = format!(
+            "SELECT txid, id FROM change_feed WHERE {} ORDER BY txid DESC, id DESC LIMIT 1",
+            settled(self.backend())
+        );
+        let row: Option<(i64, i64)> =
+            on_pool!(&self.read, p => sqlx::query_as(&sql).fetch_optional(p).await?);
         Ok(row.map_or_else(FeedCursor::default, |(txid, id)| FeedCursor { txid, id }))
     }
 
@@ -153,6 +164,14 @@ impl Store {
         let mut tx = self.begin().await?;
         append_changes(&mut tx, changes, crate::model::now()).await?;
         tx.commit().await
+    }
+}
+
+/// The condition on entries that no transaction can add below any more (see the module doc).
+fn settled(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "TRUE",
+        Backend::Postgres => "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
     }
 }
 

@@ -17,6 +17,7 @@ mod images;
 mod instances;
 pub mod model;
 pub mod passwords;
+mod playlist_documents;
 mod playlists;
 mod runs;
 mod users;
@@ -39,6 +40,7 @@ pub use images::{
 pub use instances::{InstanceIdentity, NewInstance};
 pub use model::*;
 pub use passwords::{hash_password, verify_password};
+pub use playlist_documents::PlaylistDocument;
 pub use playlists::{Playlist, PlaylistRecord};
 pub use runs::{CrawlRunCounters, CrawlRunKind, CrawlRunStatus};
 pub use users::NewUser;
@@ -51,3 +53,5 @@ pub use videos::{
 mod tests;
 #[cfg(test)]
 mod tests_images;
+#[cfg(test)]
+mod tests_playlists;

@@ -55,7 +55,7 @@ pub struct Playlist {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, instance_id, account_id, channel_id, remote_id, uuid, short_uuid, url, \
+pub(crate) const COLUMNS: &str = "id, instance_id, account_id, channel_id, remote_id, uuid, short_uuid, url, \
     name, description, privacy_id, playlist_type, videos_length, thumbnail_path, embed_path, \
     remote_created_at, remote_updated_at, first_seen_at, last_seen_at, deleted_at";
 

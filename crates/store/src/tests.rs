@@ -358,6 +358,7 @@ async fn feed_is_read_in_batches_from_a_stored_cursor(store: Store) {
     assert_eq!(seen, (1..=25).collect::<Vec<_>>());
     assert_eq!(store.feed_cursor("replica-a").await.unwrap(), cursor);
     assert_eq!(store.feed_head().await.unwrap(), cursor);
+    assert_eq!(store.feed_settled_head().await.unwrap(), cursor);
     assert_eq!(
         store.feed_cursor("replica-b").await.unwrap(),
         FeedCursor::default()
@@ -380,10 +381,20 @@ async fn feed_waits_for_a_transaction_that_commits_late(store: Store) {
         early.entries.is_empty(),
         "nothing may be read past an open writer: {early:?}"
     );
+    assert_eq!(
+        store.feed_settled_head().await.unwrap(),
+        FeedCursor::default(),
+        "nothing is settled past an open writer"
+    );
 
     slow.commit().await.unwrap();
     fast.await.unwrap().unwrap();
     let entries = read_feed_until(&store, early.next, 2).await;
+    assert_eq!(
+        store.feed_settled_head().await.unwrap(),
+        store.feed_head().await.unwrap(),
+        "both settled once read"
+    );
     let ids: Vec<i64> = entries.iter().map(|entry| entry.entity_id).collect();
     assert_eq!(ids.len(), 2);
     assert_eq!(

@@ -8,7 +8,7 @@ use chrono::Utc;
 use store::{BlockKind, InstanceStatus, NewBlock, Store, VideoRecord};
 
 use super::corpus::{self, Corpus, known_items, page, record, seed};
-use super::{Replica, config};
+use super::{Replica, config, settled_feed};
 use crate::{Indexer, IndexerConfig, NsfwFilter, Searcher, VideoQuery, rebuild};
 
 /// Marks a video curated in the index (the store cannot publish selections yet).
@@ -40,21 +40,10 @@ fn on_host(host: &str) -> VideoQuery {
     }
 }
 
-/// Catches up until `check` holds (the feed may lag on PostgreSQL), or fails after 30 s.
-async fn eventually(replica: &mut Replica, what: &str, check: impl Fn(&Searcher) -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        replica.indexer.catch_up().await.unwrap();
-        replica.searcher.refresh().unwrap();
-        if check(&replica.searcher) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never happened: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Catches up with everything committed, then checks `what`.
+async fn settled(replica: &mut Replica, what: &str, check: impl Fn(&Searcher) -> bool) {
+    replica.settle().await;
+    assert!(check(&replica.searcher), "not so once settled: {what}");
 }
 
 /// A renamed copy of known item `key` (numbered like the corpus does), seen later.
@@ -85,7 +74,7 @@ async fn follows_the_feed_from_an_empty_start(store: Store) {
         .upsert_page(instance, &page(&host, vec![video]), Utc::now())
         .await
         .unwrap();
-    eventually(&mut replica, "the new name is found", |s| {
+    settled(&mut replica, "the new name is found", |s| {
         count(s, VideoQuery::text("allgau")) == 1
     })
     .await;
@@ -212,15 +201,8 @@ async fn a_crash_loses_and_duplicates_nothing(store: Store) {
         .unwrap();
     assert_eq!(crashing.committed_cursor(), committed);
     // One batch of the feed written, the feed not drained: no commit yet.
-    // (On PostgreSQL the feed may lag behind transactions still open elsewhere.)
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while crashing.step().await.unwrap() == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the feed never came"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    settled_feed(&store).await;
+    assert!(crashing.step().await.unwrap() > 0, "a batch is read");
     assert_eq!(
         crashing.committed_cursor(),
         committed,
@@ -324,7 +306,7 @@ async fn searches_go_on_while_writing_and_during_a_rebuild(store: Store) {
         )
         .await
         .unwrap();
-    eventually(&mut replica, "the rename after the swap", |s| {
+    settled(&mut replica, "the rename after the swap", |s| {
         count(s, VideoQuery::text("zaanse schans")) == 1
     })
     .await;

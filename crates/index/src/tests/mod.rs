@@ -2,12 +2,13 @@
 
 mod corpus;
 mod indexing;
+mod playlists;
 mod relevance;
 mod search;
 
 use std::time::Duration;
 
-use store::Store;
+use store::{FeedCursor, Store};
 
 use crate::{Indexer, IndexerConfig, Searcher};
 
@@ -47,24 +48,37 @@ impl Replica {
         }
     }
 
-    /// Catches up until the index holds exactly the database's visible videos.
-    /// On PostgreSQL an open transaction anywhere on the server delays the
-    /// feed: wait for it, up to 30 s.
+    /// Catches up with every change committed so far, then checks that the
+    /// index holds exactly the database's visible videos.
     async fn settle(&mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            self.indexer.catch_up().await.unwrap();
-            self.searcher.refresh().unwrap();
-            let expected = self.store.count_visible_videos().await.unwrap() as u64;
-            let indexed = self.searcher.video_count().unwrap();
-            if indexed == expected {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the index settles at {indexed} videos, the database has {expected}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let written = settled_feed(&self.store).await;
+        self.indexer.catch_up().await.unwrap();
+        assert!(
+            self.indexer.committed_cursor() >= written,
+            "the indexer stopped at {:?}, before {written:?}",
+            self.indexer.committed_cursor()
+        );
+        self.searcher.refresh().unwrap();
+        assert_eq!(
+            self.searcher.video_count().unwrap(),
+            self.store.count_visible_videos().await.unwrap() as u64,
+            "the index holds the visible videos"
+        );
     }
+}
+
+/// Waits until every change committed so far is settled in the feed, and
+/// returns the head. On PostgreSQL an open transaction anywhere on the
+/// server holds the feed back: wait for it, up to 30 s.
+async fn settled_feed(store: &Store) -> FeedCursor {
+    let head = store.feed_head().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while store.feed_settled_head().await.unwrap() < head {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the feed never settled up to {head:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    head
 }

@@ -1,0 +1,160 @@
+//! Channel and playlist searches: names, owners and descriptions matched folded and fuzzy, without stems.
+
+use serde::de::DeserializeOwned;
+use tantivy::TantivyDocument;
+use tantivy::query::Query;
+
+use crate::analyzers::Analyzers;
+use crate::error::Result;
+use crate::filters::{Filters, channel_filters, playlist_filters};
+use crate::highlight::Matcher;
+use crate::matching::{
+    Statistics, Strictness, channel_groups, identifier, identifier_query, significant, text_query,
+};
+use crate::query::{ChannelQuery, ChannelSort, PlaylistQuery, PlaylistSort};
+use crate::ranking::Boosts;
+use crate::results::{ChannelSummary, Highlights, Hit, PlaylistSummary, SearchResults};
+use crate::schema::Fields;
+use crate::searcher::{Page, Searcher, SortKey, collect, frequency, payload};
+
+/// What highlights show of a channel or playlist.
+trait Named {
+    fn display_name(&self) -> &str;
+    fn description(&self) -> Option<&str>;
+}
+
+impl Named for ChannelSummary {
+    fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+impl Named for PlaylistSummary {
+    fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+impl Searcher {
+    /// Searches channels (PeerTube's `/api/v1/search/video-channels`).
+    pub fn search_channels(&self, query: &ChannelQuery) -> Result<SearchResults<ChannelSummary>> {
+        let mut query = query.clone();
+        query.validate()?;
+        let page = Page {
+            start: query.start,
+            count: query.count,
+            sort: match query.sort {
+                ChannelSort::Match => SortKey::Score,
+                ChannelSort::CreatedAt(dir) => SortKey::Number("created_at", dir),
+                ChannelSort::Followers(dir) => SortKey::Number("followers", dir),
+                ChannelSort::Name(dir) => SortKey::Text("name_sort", dir),
+            },
+        };
+        self.search_named(
+            query.search.as_deref(),
+            |fields| channel_filters(fields, &query),
+            &page,
+            query.with_highlights,
+        )
+    }
+
+    /// Searches playlists (PeerTube's `/api/v1/search/video-playlists`). The
+    /// search may also be a playlist's uuid, short uuid or URL.
+    pub fn search_playlists(
+        &self,
+        query: &PlaylistQuery,
+    ) -> Result<SearchResults<PlaylistSummary>> {
+        let mut query = query.clone();
+        query.validate()?;
+        let page = Page {
+            start: query.start,
+            count: query.count,
+            sort: match query.sort {
+                PlaylistSort::Match => SortKey::Score,
+                PlaylistSort::CreatedAt(dir) => SortKey::Number("created_at", dir),
+                PlaylistSort::UpdatedAt(dir) => SortKey::Number("updated_at", dir),
+                PlaylistSort::Name(dir) => SortKey::Text("name_sort", dir),
+            },
+        };
+        self.search_named(
+            query.search.as_deref(),
+            |fields| playlist_filters(fields, &query),
+            &page,
+            query.with_highlights,
+        )
+    }
+
+    /// Runs a channel or playlist search: an exact identifier first when the
+    /// search is one, then all the words, then (for several words) any of them.
+    fn search_named<T: DeserializeOwned + Named>(
+        &self,
+        search: Option<&str>,
+        filters: impl Fn(&Fields) -> Filters,
+        page: &Page,
+        with_highlights: bool,
+    ) -> Result<SearchResults<T>> {
+        let live = self.live();
+        let searcher = live.reader.searcher();
+        let fields = live.fields;
+        let search = search.map(str::trim).unwrap_or_default();
+        let words = significant(Analyzers::with(|a| a.query_words(search)));
+        let groups = channel_groups(&fields);
+        let frequency = |field, text: &str| frequency(&searcher, field, text);
+        let fuzzy = &Statistics {
+            documents: searcher.num_docs(),
+            frequency: &frequency,
+        };
+        let mut attempts: Vec<Option<Box<dyn Query>>> = Vec::new();
+        if let Some(id) = identifier(search) {
+            attempts.push(Some(identifier_query(&fields, &id)));
+        }
+        attempts.push(text_query(&groups, &words, Strictness::Strict, fuzzy));
+        if words.len() > 1 {
+            attempts.push(text_query(&groups, &words, Strictness::Relaxed, fuzzy));
+        }
+        let has_text = attempts[0].is_some();
+        let boosts = Boosts::new(Vec::new(), has_text);
+        let mut found = (0, Vec::new(), None);
+        for scored in attempts {
+            let full = filters(&fields).with(scored);
+            found = collect(&searcher, &*full, page, &boosts, false)?;
+            if found.0 > 0 {
+                break;
+            }
+        }
+        let (total, addresses, _) = found;
+        let matcher = with_highlights.then(|| Matcher::new(&words));
+        let hits = addresses
+            .into_iter()
+            .map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address)?;
+                let item: T = payload(&document, &fields)?;
+                let highlights = matcher.as_ref().map(|m| {
+                    Analyzers::with(|a| Highlights {
+                        name: m.highlight(a, item.display_name(), None),
+                        description: item.description().map(|d| m.snippet(a, d, None)),
+                    })
+                });
+                Ok(Hit {
+                    score,
+                    item,
+                    highlights,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SearchResults {
+            total,
+            hits,
+            facets: None,
+            suggestion: None,
+        })
+    }
+}
