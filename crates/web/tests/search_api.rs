@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use store::{BlockKind, NewBlock};
-use support::{Site, names};
+use support::{PLAYLIST_UUID, Site, names};
 
 const VIDEOS: &str = "/api/v1/search/videos";
 const CHANNELS: &str = "/api/v1/search/video-channels";
+const PLAYLISTS: &str = "/api/v1/search/video-playlists";
 
 fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -99,6 +100,35 @@ async fn channels_have_peertube_shape(site: &Site) {
         .await;
     assert_eq!(by_handle["total"], 1);
     assert_eq!(by_handle["data"][0]["name"], "ciel");
+}
+
+async fn playlists_have_peertube_shape(site: &Site) {
+    let (status, answer) = site
+        .get_json(&format!("{PLAYLISTS}?search=musique%20libre"))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["total"], 1, "{answer}");
+    assert_same_shape(&fixture("search-video-playlists.json"), &answer, "answer");
+    let playlist = &answer["data"][0];
+    assert_eq!(playlist["uuid"], PLAYLIST_UUID);
+    assert_eq!(playlist["type"]["label"], "Regular");
+    assert_eq!(
+        playlist["embedUrl"],
+        format!("https://video.example/video-playlists/embed/{PLAYLIST_UUID}")
+    );
+    assert_eq!(playlist["videoChannel"]["name"], "ecoles");
+    let (_, by_uuid) = site
+        .post_json(PLAYLISTS, &json!({"uuids": ["17uH2PccQg6SGBS8pP1DMB"]}))
+        .await;
+    assert_eq!(by_uuid["total"], 1, "short uuids find playlists: {by_uuid}");
+    let (_, blocked) = site
+        .get_json(&format!(
+            "{PLAYLISTS}?search=musique&blockedHosts=video.example"
+        ))
+        .await;
+    assert_eq!(blocked["total"], 0);
+    let (status, _) = site.get_json(&format!("{PLAYLISTS}?sort=-views")).await;
+    assert_eq!(status, 400);
 }
 
 async fn get_and_post_answer_alike(site: &Site) {
@@ -388,6 +418,7 @@ async fn answers_carry_security_and_cors_headers(site: &Site) {
 site_tests!(
     videos_have_peertube_shape_and_absolute_urls,
     channels_have_peertube_shape,
+    playlists_have_peertube_shape,
     get_and_post_answer_alike,
     nsfw_follows_peertube,
     filters_narrow_the_results,

@@ -13,8 +13,8 @@ use index::{Facets, Highlights, NsfwFilter};
 use serde::Serialize;
 
 pub use params::Params;
-pub use queries::{channel_query, video_query};
-pub use shapes::{Channel, Page, Video};
+pub use queries::{channel_query, playlist_query, video_query};
+pub use shapes::{Channel, Page, Playlist, Video};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -32,6 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/search/video-channels",
             get(search_channels).post(search_channels),
+        )
+        .route(
+            "/api/v1/search/video-playlists",
+            get(search_playlists).post(search_playlists),
         )
 }
 
@@ -137,6 +141,25 @@ async fn search_channels(
             .hits
             .iter()
             .map(|hit| Channel::new(&hit.item))
+            .collect(),
+    };
+    Ok(Json(answer).into_response())
+}
+
+/// `/api/v1/search/video-playlists`.
+async fn search_playlists(
+    State(state): State<AppState>,
+    SearchParams(params): SearchParams,
+) -> Result<Response, ApiError> {
+    let query = playlist_query(&params).map_err(|error| invalid(error, &params))?;
+    let searcher = state.searcher.clone();
+    let results = tokio::task::spawn_blocking(move || searcher.search_playlists(&query)).await??;
+    let answer = Page {
+        total: results.total,
+        data: results
+            .hits
+            .iter()
+            .map(|hit| Playlist::new(&hit.item))
             .collect(),
     };
     Ok(Json(answer).into_response())

@@ -1,6 +1,9 @@
 //! From PeerTube's search-index parameters to the index's typed queries.
 
-use index::{ChannelQuery, ChannelSort, MAX_COUNT, NsfwFilter, QueryError, VideoQuery, VideoSort};
+use index::{
+    ChannelQuery, ChannelSort, MAX_COUNT, NsfwFilter, PlaylistQuery, PlaylistSort, QueryError,
+    VideoQuery, VideoSort,
+};
 
 use super::params::Params;
 
@@ -70,6 +73,30 @@ pub fn channel_query(params: &Params) -> Result<ChannelQuery, QueryError> {
         blocked_hosts: params.list("blockedHosts"),
         blocked_accounts: params.list("blockedAccounts"),
         ..ChannelQuery::default()
+    };
+    if let Some(count) = count {
+        query.count = count;
+    }
+    query.validate()?;
+    Ok(query)
+}
+
+/// A playlist search from its parameters.
+pub fn playlist_query(params: &Params) -> Result<PlaylistQuery, QueryError> {
+    let (start, count) = page(params)?;
+    let mut query = PlaylistQuery {
+        search: params.text("search").map(str::to_owned),
+        start,
+        sort: params
+            .text("sort")
+            .map(PlaylistSort::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        uuids: params.list("uuids"),
+        host: params.text("host").map(str::to_owned),
+        blocked_hosts: params.list("blockedHosts"),
+        blocked_accounts: params.list("blockedAccounts"),
+        ..PlaylistQuery::default()
     };
     if let Some(count) = count {
         query.count = count;

@@ -6,7 +6,7 @@
 //! origin instance (paths are kept too, as PeerTube sends them).
 
 use chrono::{DateTime, Utc};
-use index::{ActorInfo, ChannelSummary, Labeled, VideoSummary, absolute};
+use index::{ActorInfo, ChannelSummary, Labeled, PlaylistSummary, VideoSummary, absolute};
 use serde::Serialize;
 use store::ImageRef;
 
@@ -316,6 +316,75 @@ impl<'a> Channel<'a> {
                 following_count: 0,
                 host_redundancy_allowed: false,
             }),
+        }
+    }
+}
+
+/// PeerTube's `VideoPlaylist`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Playlist<'a> {
+    pub id: i64,
+    pub uuid: &'a str,
+    #[serde(rename = "shortUUID", skip_serializing_if = "Option::is_none")]
+    pub short_uuid: Option<&'a str>,
+    pub url: &'a str,
+    pub display_name: &'a str,
+    pub description: Option<&'a str>,
+    pub privacy: Constant<'a, i64>,
+    #[serde(rename = "type")]
+    pub playlist_type: Constant<'a, i64>,
+    pub videos_length: i64,
+    pub is_local: bool,
+    pub thumbnail_path: Option<&'a str>,
+    pub thumbnail_url: Option<String>,
+    pub embed_path: Option<&'a str>,
+    pub embed_url: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_account: Option<ActorSummary<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_channel: Option<ActorSummary<'a>>,
+}
+
+/// The label PeerTube gives a playlist type id.
+fn playlist_type_label(id: i64) -> &'static str {
+    match id {
+        1 => "Regular",
+        2 => "Watch later",
+        _ => "Unknown",
+    }
+}
+
+impl<'a> Playlist<'a> {
+    pub fn new(playlist: &'a PlaylistSummary) -> Self {
+        let origin = |path: &Option<String>| path.as_deref().map(|path| playlist.origin_url(path));
+        Self {
+            id: playlist.id,
+            uuid: &playlist.uuid,
+            short_uuid: playlist.short_uuid.as_deref(),
+            url: &playlist.url,
+            display_name: &playlist.display_name,
+            description: playlist.description.as_deref(),
+            privacy: Constant {
+                id: playlist.privacy_id,
+                label: privacy_label(playlist.privacy_id),
+            },
+            playlist_type: Constant {
+                id: playlist.playlist_type,
+                label: playlist_type_label(playlist.playlist_type),
+            },
+            videos_length: playlist.videos_length,
+            is_local: false,
+            thumbnail_path: playlist.thumbnail_path.as_deref(),
+            thumbnail_url: origin(&playlist.thumbnail_path),
+            embed_path: playlist.embed_path.as_deref(),
+            embed_url: origin(&playlist.embed_path),
+            created_at: playlist.created_at,
+            updated_at: playlist.updated_at.or(playlist.created_at),
+            owner_account: playlist.account.as_ref().map(ActorSummary::new),
+            video_channel: playlist.channel.as_ref().map(ActorSummary::new),
         }
     }
 }

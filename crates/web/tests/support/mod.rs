@@ -7,7 +7,7 @@ use index::{Indexer, IndexerConfig, Searcher};
 use store::testing::TestStore;
 use store::{
     AccountRecord, ChannelRecord, ImageRef, Instance, InstanceAddress, InstanceOrigin,
-    InstanceStatus, NewInstance, PageRecords, Store, VideoDetails, VideoRecord,
+    InstanceStatus, NewInstance, PageRecords, PlaylistRecord, Store, VideoDetails, VideoRecord,
 };
 use tokio::sync::oneshot;
 use web::{AppState, WebConfig};
@@ -247,6 +247,9 @@ pub fn names(answer: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The uuid of the corpus's one playlist.
+pub const PLAYLIST_UUID: &str = "9f1c1b81-cfe2-4599-a64a-d9b98a59b1e8";
+
 async fn seed(store: &Store) {
     for host in ["video.example", "tube.example"] {
         let instance = approved_instance(store, host).await;
@@ -255,7 +258,41 @@ async fn seed(store: &Store) {
             .upsert_page(&instance, &page, Utc::now())
             .await
             .expect("upsert the corpus");
+        if host == "video.example" {
+            seed_playlist(store, &instance).await;
+        }
     }
+}
+
+async fn seed_playlist(store: &Store, instance: &Instance) {
+    let video = store
+        .video_by_uuid(CORPUS[0].uuid)
+        .await
+        .expect("read")
+        .expect("the first video");
+    let channel_id = video.channel_id.expect("a channel");
+    let created = Utc::now() - Duration::days(2);
+    let playlist = PlaylistRecord {
+        remote_id: Some(6),
+        uuid: PLAYLIST_UUID.into(),
+        short_uuid: Some("17uH2PccQg6SGBS8pP1DMB".into()),
+        url: format!("{}/video-playlists/{PLAYLIST_UUID}", instance.base_url),
+        name: "Musique libre — sélection".into(),
+        description: Some("Des morceaux libres choisis.".into()),
+        privacy_id: 1,
+        playlist_type: 1,
+        videos_length: 4,
+        thumbnail_path: Some(format!(
+            "/lazy-static/thumbnails/playlist-{PLAYLIST_UUID}.jpg"
+        )),
+        embed_path: Some(format!("/video-playlists/embed/{PLAYLIST_UUID}")),
+        remote_created_at: Some(created),
+        remote_updated_at: Some(created),
+    };
+    store
+        .upsert_playlists(instance, channel_id, &[playlist], Utc::now())
+        .await
+        .expect("upsert the playlist");
 }
 
 pub async fn approved_instance(store: &Store, host: &str) -> Instance {
