@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::config::CrawlerConfig;
-use disk::{remove_file, shard_path, write_atomically};
+use disk::{remove_file, write_atomically};
 use fetch::{Downloader, FetchError, Sniffed};
 
 /// Files evicted per database query.
@@ -345,7 +345,10 @@ impl ImageCache {
         sniffed: Sniffed,
     ) -> Result<(bool, EvictionReport), ImageCacheError> {
         let sha256 = format!("{:x}", Sha256::digest(bytes));
-        let path = shard_path(&self.config.dir, &sha256);
+        let path = self.file_path(&sha256).ok_or_else(|| ImageCacheError::Io {
+            path: self.config.dir.clone(),
+            source: std::io::Error::other("a SHA-256 digest is not 64 hex digits"),
+        })?;
         let written =
             write_atomically(&path, bytes)
                 .await
@@ -452,11 +455,7 @@ impl ImageCache {
 
     /// Where the file of a SHA-256 lives; `None` unless it is 64 lower-case hex digits.
     pub fn file_path(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
-        valid.then(|| shard_path(&self.config.dir, sha256))
+        store::image_file_path(&self.config.dir, sha256)
     }
 
     fn cap(&self) -> i64 {
@@ -505,7 +504,7 @@ mod tests {
         let dir = Path::new("/cache");
         let sha = "ab".to_owned() + &"0".repeat(62);
         assert_eq!(
-            shard_path(dir, &sha),
+            store::image_file_path(dir, &sha).unwrap(),
             Path::new("/cache/ab").join("0".repeat(62))
         );
         let config: ImageCacheConfig = serde_json::from_str(r#"{"dir": "/cache"}"#).unwrap();

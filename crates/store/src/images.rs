@@ -6,6 +6,7 @@
 //! Files are content-addressed, so several rows may share one `sha256`.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -99,6 +100,17 @@ pub struct ImageFileSize {
 /// `None` for anything else, so the host can never be changed by the path.
 pub fn image_source_url(base_url: &str, path: &str) -> Option<String> {
     path.starts_with('/').then(|| format!("{base_url}{path}"))
+}
+
+/// Where the cached file of an image lives under the cache directory `dir`:
+/// sharded by the first two hex digits of its SHA-256. `None` unless `sha256`
+/// is 64 lower-case hex digits, so a path is never made of anything else.
+pub fn image_file_path(dir: &Path, sha256: &str) -> Option<PathBuf> {
+    let valid = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+    valid.then(|| dir.join(&sha256[..2]).join(&sha256[2..]))
 }
 
 /// The avatar cached and shown for an actor: the smallest at least

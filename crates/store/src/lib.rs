@@ -35,7 +35,7 @@ pub use error::{Result, StoreError};
 pub use feed::{ChangeEntry, Entity, FeedBatch, FeedCursor};
 pub use images::{
     AVATAR_WIDTH, CachedImage, EVICTED, ImageFile, ImageFileSize, ImageKind, WantedImage,
-    avatar_source_url, image_source_url, preferred_avatar,
+    avatar_source_url, image_file_path, image_source_url, preferred_avatar,
 };
 pub use instances::{InstanceIdentity, NewInstance};
 pub use model::*;

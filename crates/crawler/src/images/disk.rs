@@ -4,12 +4,6 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::AsyncWriteExt;
 
-/// `dir/ab/cdef…` for the hex digest `abcdef…`.
-pub(super) fn shard_path(dir: &Path, sha256: &str) -> PathBuf {
-    let (shard, rest) = sha256.split_at(2.min(sha256.len()));
-    dir.join(shard).join(rest)
-}
-
 /// Writes `bytes` to `path` through a synced temporary file and a rename, so
 /// that a reader never sees a partial file. `false` when it already existed.
 pub(super) async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
@@ -50,7 +44,7 @@ mod tests {
     #[tokio::test]
     async fn written_files_are_whole_and_written_once() {
         let dir = std::env::temp_dir().join(format!("florilege-images-{}", uuid::Uuid::new_v4()));
-        let path = shard_path(&dir, &"c".repeat(64));
+        let path = store::image_file_path(&dir, &"c".repeat(64)).unwrap();
         assert!(write_atomically(&path, b"first").await.unwrap());
         assert!(!write_atomically(&path, b"second").await.unwrap());
         assert_eq!(tokio::fs::read(&path).await.unwrap(), b"first");
