@@ -45,7 +45,7 @@ pub struct ChannelDocument {
 }
 
 /// Blocks that hide a row whose instance, channel and account are aliased i, c and a.
-const BLOCKED: &str = "EXISTS (SELECT 1 FROM blocks b WHERE \
+pub(crate) const BLOCKED: &str = "EXISTS (SELECT 1 FROM blocks b WHERE \
     (b.kind = 'instance' AND b.target = i.host) \
     OR (b.kind = 'channel' AND b.target = c.name || '@' || i.host) \
     OR (b.kind = 'account' AND b.target = a.name || '@' || i.host))";
