@@ -42,7 +42,8 @@ pub use blocks::{Block, NewBlock, normalize_block_target};
 pub use crawl_state::CrawlOutcome;
 pub use db::{Backend, Store, StoreConfig, redact_url};
 pub use documents::{ActorSummary, ChannelDocument, VideoDocument, VideoOwner};
-pub use error::{EditConflict, Result, StoreError};
+pub use error::EditConflict;
+pub use error::{Result, StoreError};
 pub use feed::{ChangeEntry, Entity, FeedBatch, FeedCursor};
 pub use images::{
     AVATAR_WIDTH, CachedImage, EVICTED, ImageFile, ImageFileSize, ImageKind, WantedImage,

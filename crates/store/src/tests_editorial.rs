@@ -1603,10 +1603,64 @@ async fn settings_are_typed_and_checked(store: Store) {
     );
 }
 
+async fn concurrent_changes_are_serialised_per_selection(store: Store) {
+    let (_, v) = seed_videos(&store, 6).await;
+    let selection = draft(&store, "Concurrente", None).await;
+    let id = selection.id;
+    // Two saves of the same version: exactly one wins.
+    let save = |title: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let edit = SelectionEdit {
+                slug: "concurrente",
+                title,
+                ..SelectionEdit::default()
+            };
+            store.update_selection(id, &edit, None, 1).await
+        })
+    };
+    let (a, b) = tokio::join!(save("A"), save("B"));
+    let results = [a.unwrap(), b.unwrap()];
+    let won: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(StoreError::Conflict(c)) if c.current_version == 2))
+    );
+    let stored = store.selection(id).await.unwrap().unwrap();
+    assert_eq!((stored.version, &stored.title), (2, &won[0].title));
+
+    // Items added at the same time get distinct positions and versions.
+    let tasks: Vec<_> = v
+        .iter()
+        .map(|video_id| {
+            let store = store.clone();
+            let video_id = *video_id;
+            tokio::spawn(async move { store.add_item(id, video_id, "", None, None).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let items = store.editor_items(id).await.unwrap();
+    let positions: Vec<_> = items.iter().map(|i| i.item.position).collect();
+    assert_eq!(positions, [0, 1, 2, 3, 4, 5]);
+    let versions: BTreeSet<i64> = store
+        .revisions(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.version)
+        .collect();
+    assert_eq!(versions, (1..=8).collect());
+}
+
 crate::backend_tests!(
     themes_are_ordered_and_their_slugs_unique,
     selections_start_as_drafts_with_a_first_revision,
     stale_edits_conflict_and_write_nothing,
+    concurrent_changes_are_serialised_per_selection,
     the_workflow_allows_only_its_transitions,
     scheduled_selections_are_published_when_due,
     curation_changes_are_queued_for_the_index,
