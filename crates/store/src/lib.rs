@@ -8,6 +8,7 @@
 #[macro_use]
 mod db;
 mod address;
+mod audit;
 mod blocks;
 mod crawl_state;
 mod documents;
@@ -16,10 +17,20 @@ pub mod feed;
 mod images;
 mod instances;
 pub mod model;
+mod paging;
 pub mod passwords;
 mod playlist_documents;
 mod playlists;
+mod removals;
 mod runs;
+mod selection_items;
+mod selection_revisions;
+mod selections;
+mod sessions;
+mod settings;
+mod slugs;
+mod submissions;
+mod themes;
 mod users;
 mod videos;
 
@@ -27,10 +38,12 @@ mod videos;
 pub mod testing;
 
 pub use address::{AddressError, InstanceAddress, is_public_ip};
+pub use audit::{AuditEntry, AuditFilter};
 pub use blocks::{Block, NewBlock, normalize_block_target};
 pub use crawl_state::CrawlOutcome;
 pub use db::{Backend, Store, StoreConfig, redact_url};
 pub use documents::{ActorSummary, ChannelDocument, VideoDocument, VideoOwner};
+pub use error::EditConflict;
 pub use error::{Result, StoreError};
 pub use feed::{ChangeEntry, Entity, FeedBatch, FeedCursor};
 pub use images::{
@@ -39,10 +52,23 @@ pub use images::{
 };
 pub use instances::{InstanceIdentity, NewInstance};
 pub use model::*;
+pub use paging::{Page, Paging};
 pub use passwords::{hash_password, verify_password};
 pub use playlist_documents::PlaylistDocument;
 pub use playlists::{Playlist, PlaylistRecord};
+pub use removals::{NewRemovalRequest, RemovalRequest};
 pub use runs::{CrawlRunCounters, CrawlRunKind, CrawlRunStatus};
+pub use selection_items::{BrokenReason, EditorItem, PublicItem, SelectionItem};
+pub use selection_revisions::{Revision, SelectionSnapshot, SnapshotItem};
+pub use selections::{NewSelection, PublicOrder, Selection, SelectionCard, SelectionEdit};
+pub use sessions::{CreatedSession, NewSession, SessionUser};
+pub use settings::{
+    ABOUT_TEXT_PREFIX, DEFAULT_NSFW_API, DEFAULT_NSFW_POLICY_SITE, NSFW_DEFAULT_API,
+    NSFW_POLICY_SITE,
+};
+pub use slugs::{MAX_SLUG_LEN, slugify, validate_slug};
+pub use submissions::{NewSubmission, Submission};
+pub use themes::{Theme, ThemeInput};
 pub use users::NewUser;
 pub use videos::{
     AccountRecord, ChannelDetails, ChannelRecord, KnownVideo, PageRecords, UpsertSummary,
@@ -51,6 +77,8 @@ pub use videos::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_editorial;
 #[cfg(test)]
 mod tests_images;
 #[cfg(test)]

@@ -108,6 +108,51 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where an instance submission stands.
+    SubmissionStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+}
+
+text_enum! {
+    /// What a removal request is about.
+    RemovalTargetKind {
+        Video = "video",
+        Channel = "channel",
+        Instance = "instance",
+    }
+}
+
+text_enum! {
+    /// Where a removal request stands.
+    RemovalStatus {
+        Open = "open",
+        Accepted = "accepted",
+        Refused = "refused",
+    }
+}
+
+text_enum! {
+    /// How the public site shows videos marked sensitive (NSFW).
+    NsfwPolicy {
+        Hide = "hide",
+        Blur = "blur",
+        Show = "show",
+    }
+}
+
+text_enum! {
+    /// The `nsfw` value assumed when a search-API request gives none (PeerTube's `true|false|both`).
+    NsfwApiDefault {
+        True = "true",
+        False = "false",
+        Both = "both",
+    }
+}
+
 /// A list stored as a JSON array in a TEXT column (tags, languages, avatars).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
