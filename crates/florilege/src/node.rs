@@ -1,5 +1,7 @@
 //! One Florilège node: the web server, the indexer following the change feed, and the crawl scheduler, in one process.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -11,6 +13,32 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::config::Config;
+
+/// The crawler's checks of submitted instances, for the web's submission form.
+struct CrawlerChecks(Crawler);
+
+impl web::InstanceChecker for CrawlerChecks {
+    fn check<'a>(
+        &'a self,
+        address: &'a store::InstanceAddress,
+    ) -> Pin<Box<dyn Future<Output = web::CheckOutcome> + Send + 'a>> {
+        Box::pin(async move {
+            let check = self.0.check_instance(address).await;
+            web::CheckOutcome {
+                passed: check.passed,
+                steps: check
+                    .steps
+                    .into_iter()
+                    .map(|step| web::CheckStep {
+                        name: step.name.to_owned(),
+                        ok: step.ok,
+                        detail: step.detail,
+                    })
+                    .collect(),
+            }
+        })
+    }
+}
 
 /// Which parts run in this process (all by default; switch parts off to scale out).
 #[derive(Clone, Debug)]
@@ -99,7 +127,18 @@ impl Node {
                     .with_context(|| format!("cannot listen on {}", config.listen))?,
             };
             address = Some(listener.local_addr()?);
-            let state = web::AppState::new(store, index.clone(), config.web.clone());
+            let checker = Arc::new(CrawlerChecks(Crawler::new(
+                store.clone(),
+                config.crawler(),
+            )?));
+            let state = web::AppState::open(
+                store,
+                index.clone(),
+                config.web.clone(),
+                config.images().dir,
+                Some(checker),
+            )
+            .await?;
             let stop = cancel.clone().cancelled_owned();
             tasks.spawn(async move {
                 web::serve(listener, state, stop)

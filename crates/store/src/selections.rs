@@ -53,6 +53,8 @@ pub struct SelectionCard {
     pub item_count: i64,
     /// Items whose video is deleted, blocked or otherwise hidden from search.
     pub broken_count: i64,
+    /// The video whose thumbnail shows the selection: its cover, else its first item.
+    pub cover_id: Option<i64>,
 }
 
 /// A selection to create (as a draft).
@@ -170,7 +172,9 @@ fn card_sql(filter: &str, order: &str) -> String {
         "SELECT {}, \
          (SELECT COUNT(*) FROM selection_items si WHERE si.selection_id = s.id) AS item_count, \
          (SELECT COUNT(*) FROM selection_items si {ITEM_JOINS} \
-          WHERE si.selection_id = s.id AND NOT ({})) AS broken_count \
+          WHERE si.selection_id = s.id AND NOT ({})) AS broken_count, \
+         COALESCE(s.cover_video_id, (SELECT si.video_id FROM selection_items si \
+          WHERE si.selection_id = s.id ORDER BY si.position LIMIT 1)) AS cover_id \
          FROM selections s {filter} ORDER BY {order} LIMIT $2 OFFSET $3",
         Selection::COLUMNS,
         item_visible()
@@ -270,6 +274,17 @@ impl Store {
             (items, total)
         });
         Ok(Page { items, total })
+    }
+
+    /// The published selections a video is in, latest first.
+    pub async fn published_selections_of_video(&self, video_id: i64) -> Result<Vec<Selection>> {
+        let sql = format!(
+            "SELECT {} FROM selections s WHERE s.status = 'published' AND EXISTS \
+             (SELECT 1 FROM selection_items si WHERE si.selection_id = s.id AND si.video_id = $1) \
+             ORDER BY s.published_at DESC, s.id DESC LIMIT 50",
+            Selection::COLUMNS
+        );
+        Ok(on_pool!(&self.read, p => sqlx::query_as(&sql).bind(video_id).fetch_all(p).await?))
     }
 
     /// Saves the editable fields. `expected_version` is the version the

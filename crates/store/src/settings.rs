@@ -11,6 +11,8 @@ use crate::model::{NsfwApiDefault, NsfwPolicy, now};
 pub const NSFW_POLICY_SITE: &str = "nsfw_policy_site";
 /// Key of the search API's default `nsfw` value ([`NsfwApiDefault`]).
 pub const NSFW_DEFAULT_API: &str = "nsfw_default_api";
+/// Key of the secret of [`Store::site_secret`]; never shown in the back office.
+pub const SITE_SECRET: &str = "site_secret";
 /// Prefix of the about-page text keys (`about_text.fr`).
 pub const ABOUT_TEXT_PREFIX: &str = "about_text.";
 
@@ -101,6 +103,26 @@ impl Store {
         };
         write_audit(&mut tx, &audit, at).await?;
         tx.commit().await
+    }
+
+    /// The secret signing the site's anonymous form tokens: made at first
+    /// use (two v4 UUIDs, 244 random bits), then shared by every web node.
+    pub async fn site_secret(&self) -> Result<String> {
+        const INSERT: &str = "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+            ON CONFLICT (key) DO NOTHING";
+        let candidate = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let at = now();
+        on_pool!(&self.write, p => {
+            sqlx::query(INSERT).bind(SITE_SECRET).bind(&candidate).bind(at).execute(p).await?;
+        });
+        const SELECT: &str = "SELECT value FROM settings WHERE key = $1";
+        Ok(
+            on_pool!(&self.write, p => sqlx::query_scalar(SELECT).bind(SITE_SECRET).fetch_one(p).await?),
+        )
     }
 
     /// The about-page text of a language, if written.

@@ -7,6 +7,7 @@ pub mod api;
 mod config;
 mod error;
 mod metrics;
+pub mod site;
 mod state;
 
 use std::future::Future;
@@ -23,7 +24,8 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use config::WebConfig;
 pub use error::ApiError;
-pub use state::{AppState, Inner};
+pub use site::forms::{CheckOutcome, CheckStep, InstanceChecker};
+pub use state::{AppState, Inner, StartError};
 
 /// The longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,8 +53,13 @@ pub fn router(state: AppState) -> Router {
     let api = api::routes().layer(CorsLayer::permissive());
     let mut router = Router::new()
         .merge(api)
+        .merge(site::routes())
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            site::error::render_errors,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

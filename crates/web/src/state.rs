@@ -1,6 +1,7 @@
-//! The state every handler shares: the database, the search replica, settings and metrics.
+//! The state every handler shares: the database, the search replica, the site's templates and catalogues, settings and metrics.
 
 use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use index::Searcher;
@@ -8,6 +9,8 @@ use store::Store;
 
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
+use crate::site::Site;
+use crate::site::forms::InstanceChecker;
 
 /// Cheap to clone: one `Arc` inside.
 #[derive(Clone)]
@@ -18,17 +21,42 @@ pub struct Inner {
     pub store: Store,
     pub searcher: Searcher,
     pub config: WebConfig,
+    pub site: Site,
+    /// Checks submitted instances (provided by the crawler); `None` on nodes
+    /// that do not reach out to instances.
+    pub checker: Option<Arc<dyn InstanceChecker>>,
     pub metrics: Metrics,
 }
 
+/// Why the web node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Catalogue(#[from] crate::site::i18n::CatalogueError),
+}
+
 impl AppState {
-    pub fn new(store: Store, searcher: Searcher, config: WebConfig) -> Self {
-        Self(Arc::new(Inner {
+    /// Loads the site (catalogues, templates, assets, the form secret).
+    /// `images_dir` is the crawler's image cache, read to serve images.
+    pub async fn open(
+        store: Store,
+        searcher: Searcher,
+        config: WebConfig,
+        images_dir: PathBuf,
+        checker: Option<Arc<dyn InstanceChecker>>,
+    ) -> Result<Self, StartError> {
+        let secret = store.site_secret().await?;
+        let site = Site::new(&secret, images_dir)?;
+        Ok(Self(Arc::new(Inner {
             store,
             searcher,
             config,
+            site,
+            checker,
             metrics: Metrics::default(),
-        }))
+        })))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The cache's files on disk: content-addressed paths, atomic writes, removals.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tokio::io::AsyncWriteExt;
 

@@ -126,6 +126,11 @@ pub struct Site {
 impl Site {
     /// Seeds the store, indexes it and serves it.
     pub async fn start(test_store: TestStore) -> Self {
+        // Errors the server logs show in the failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
         seed(&test_store.store).await;
         let index_root = tempfile::tempdir().expect("index directory");
         let site = Self::serve(test_store, index_root).await;
@@ -137,11 +142,15 @@ impl Site {
         // Opening the indexer creates the index the searcher opens.
         drop(indexer(&test_store.store, &index_root).await);
         let searcher = Searcher::open(index_root.path()).expect("open the searcher");
-        let state = AppState::new(
+        let state = AppState::open(
             test_store.store.clone(),
             searcher.clone(),
             WebConfig::default(),
-        );
+            index_root.path().join("images"),
+            None,
+        )
+        .await
+        .expect("open the web state");
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("bind");
@@ -183,6 +192,8 @@ impl Site {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         drop(indexer);
+        // The searcher also follows commits on its own thread: let it settle too.
+        tokio::time::sleep(2 * index::REFRESH_INTERVAL).await;
         self.searcher.refresh().expect("refresh");
     }
 
