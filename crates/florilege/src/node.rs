@@ -175,9 +175,13 @@ impl Node {
 }
 
 /// Images fetched per fill pass, at most.
+/// The pause between two fills of the image cache (a fill with nothing to
+/// fetch is one cheap query).
+const IMAGE_FILL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
+
 pub(crate) const IMAGES_PER_FILL: usize = 100_000;
 
-/// Fills the image cache every minute until cancelled.
+/// Fills the image cache every few seconds until cancelled.
 pub(crate) async fn fill_images_until(images: ImageCache, cancel: CancellationToken) {
     while !cancel.is_cancelled() {
         match images.fill(IMAGES_PER_FILL, &cancel).await {
@@ -193,7 +197,7 @@ pub(crate) async fn fill_images_until(images: ImageCache, cancel: CancellationTo
         }
         tokio::select! {
             () = cancel.cancelled() => {}
-            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            () = tokio::time::sleep(IMAGE_FILL_INTERVAL) => {}
         }
     }
 }

@@ -10,6 +10,7 @@ use store::{InstanceStatus, Store};
 use crate::config::Config;
 
 mod crawl;
+mod demo;
 mod index;
 mod instances;
 mod serve;
@@ -60,6 +61,11 @@ pub enum Command {
     Crawl(crawl::CrawlArgs),
     /// Feed the search index from the database's change feed (or rebuild it).
     Index(index::IndexArgs),
+    /// Run a complete showcase in one process, for a first look: a simulated
+    /// PeerTube fleet (some of it hostile), the crawler, the indexer, the site
+    /// with example selections, and an admin account (printed). Its data lives
+    /// in DATA_DIR/demo and is started afresh at each run.
+    Demo(demo::DemoArgs),
     /// Serve the site, the back office and the API, with the indexer and the
     /// crawl scheduler in the same process; stops gracefully on SIGINT/SIGTERM.
     Serve(serve::ServeArgs),
@@ -213,6 +219,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         Command::Crawl(args) => crawl::run(open_store(&config).await?, &config, args, out).await,
         Command::Index(args) => index::run(open_store(&config).await?, &config, args, out).await,
+        Command::Demo(args) => demo::run(&config, args, out).await,
         Command::Serve(args) => serve::run(open_store(&config).await?, &config, args, out).await,
         Command::Sim(args) => sim::run(args, out).await,
     }
