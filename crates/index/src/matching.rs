@@ -245,15 +245,18 @@ pub(crate) fn text_query(
         let allow_fuzzy = fuzzy_frequency < FUZZY_BELOW_FREQUENCY;
         let total: u64 = frequencies.iter().sum();
         // A group where the word is everywhere costs the most and ranks nothing:
-        // leave it out when the word is found elsewhere too. When it is
-        // everywhere in every group (a small index, or deleted documents
-        // still counted), keep them all rather than match nothing.
-        let narrow = |frequency: u64| frequency * BROAD_SHARE <= documents || total == frequency;
-        let keep_all = !frequencies.iter().any(|frequency| narrow(*frequency));
+        // leave it out when another group holding the word is narrower. When
+        // the word is broad in every group holding it (a small index, or
+        // deleted documents still counted), keep them all rather than
+        // match nothing.
+        let narrow = |frequency: u64| frequency * BROAD_SHARE <= documents;
+        let narrow_elsewhere = frequencies
+            .iter()
+            .any(|frequency| *frequency > 0 && narrow(*frequency));
         let per_group: Vec<Box<dyn Query>> = groups
             .iter()
             .zip(&frequencies)
-            .filter(|(_, frequency)| keep_all || narrow(**frequency))
+            .filter(|(_, frequency)| !narrow_elsewhere || narrow(**frequency))
             .map(|(group, _)| word_in_group(group, word, i == last, allow_fuzzy, statistics))
             .collect();
         let query: Box<dyn Query> = Box::new(BooleanQuery::union(per_group));

@@ -388,6 +388,51 @@ async fn the_site_extras_come_only_when_asked(site: &Site) {
     assert!(typo["total"].as_u64().unwrap() <= 1, "{typo}");
 }
 
+/// Publishing a selection re-indexes its videos (they become curated): they
+/// must still be found by every word, although the index then counts the
+/// replaced documents too until it merges them.
+async fn re_indexed_videos_are_still_found_by_their_words(site: &Site) {
+    let store = site.store();
+    let selection = store
+        .create_selection(
+            &store::NewSelection {
+                title: "Sport",
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let marathon = store
+        .video_by_uuid(support::CORPUS[1].uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .add_item(selection.id, marathon.id, "", None, None)
+        .await
+        .unwrap();
+    for status in [
+        store::SelectionStatus::Review,
+        store::SelectionStatus::Published,
+    ] {
+        store
+            .set_selection_status(selection.id, status, None, None)
+            .await
+            .unwrap();
+    }
+    site.settle().await;
+    for word in ["marathon", "mountains", "running", "trail"] {
+        let (_, answer) = site.get_json(&format!("{VIDEOS}?search={word}")).await;
+        assert_eq!(
+            names(&answer),
+            ["Running a marathon in the mountains"],
+            "{word}"
+        );
+        assert_eq!(answer["data"][0]["curated"], true);
+    }
+}
+
 async fn health_and_metrics(site: &Site) {
     let health = site.client.get(site.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
@@ -433,6 +478,7 @@ site_tests!(
     invalid_parameters_get_a_problem_naming_them,
     a_block_hides_at_once_after_indexing,
     the_site_extras_come_only_when_asked,
+    re_indexed_videos_are_still_found_by_their_words,
     health_and_metrics,
     answers_carry_security_and_cors_headers,
 );

@@ -151,6 +151,11 @@ async fn hostile_titles_and_bodies_are_inert(site: &Site) {
         assert!(!html.contains("<script>alert"), "{path}: {html}");
         assert!(!html.contains("<b>Une</b>"), "{path}: notes are text");
     }
+    let (_, _, search) = get(site, "/fr/search?q=abeilles").await;
+    assert!(
+        search.contains("<mark>Abeilles</mark>") && search.contains(">1 vidéo<"),
+        "the hostile video is found, its title inert: {search}"
+    );
     let (_, _, selection) = get(site, "/fr/selections/le-meilleur-du-vercors").await;
     assert!(
         selection.contains("<strong>sélection</strong>"),
