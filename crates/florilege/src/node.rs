@@ -14,6 +14,28 @@ use tokio::task::JoinSet;
 
 use crate::config::Config;
 
+/// How often scheduled selections are looked for.
+const PUBLISH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Publishes selections whose scheduled time has come, until cancelled.
+/// Several nodes may do it at once: the store publishes each selection once.
+async fn publish_on_schedule(store: Store, cancel: CancellationToken) {
+    while !cancel.is_cancelled() {
+        match store.publish_due(store::now()).await {
+            Ok(published) => {
+                for selection in published {
+                    tracing::info!(selection.slug = %selection.slug, "scheduled selection published");
+                }
+            }
+            Err(error) => tracing::error!(%error, "scheduled publication failed"),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => {}
+            () = tokio::time::sleep(PUBLISH_INTERVAL) => {}
+        }
+    }
+}
+
 /// The crawler's checks of submitted instances, for the web's submission form.
 struct CrawlerChecks(Crawler);
 
@@ -127,6 +149,12 @@ impl Node {
                     .with_context(|| format!("cannot listen on {}", config.listen))?,
             };
             address = Some(listener.local_addr()?);
+            let stop = cancel.clone();
+            let publisher = store.clone();
+            tasks.spawn(async move {
+                publish_on_schedule(publisher, stop).await;
+                Ok(())
+            });
             let checker = Arc::new(CrawlerChecks(Crawler::new(
                 store.clone(),
                 config.crawler(),
