@@ -272,6 +272,31 @@ impl Store {
         const SQL: &str = "SELECT MAX(changed_at) FROM change_feed";
         Ok(on_pool!(&self.read, p => sqlx::query_scalar(SQL).fetch_one(p).await?))
     }
+
+    /// A value that changes whenever anything a public page shows may have
+    /// changed: the change feed, selections, themes, settings and instances.
+    /// Cheap (index lookups), for invalidating cached pages.
+    pub async fn content_version(&self) -> Result<String> {
+        const SQL: &str = "SELECT \
+            (SELECT MAX(id) FROM change_feed), \
+            (SELECT MAX(updated_at) FROM selections), \
+            (SELECT COUNT(*) FROM selections), \
+            (SELECT MAX(updated_at) FROM themes), \
+            (SELECT COUNT(*) FROM themes), \
+            (SELECT MAX(updated_at) FROM settings), \
+            (SELECT MAX(updated_at) FROM instances)";
+        type Row = (
+            Option<i64>,
+            Option<DateTime<Utc>>,
+            i64,
+            Option<DateTime<Utc>>,
+            i64,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+        );
+        let row: Row = on_pool!(&self.read, p => sqlx::query_as(SQL).fetch_one(p).await?);
+        Ok(format!("{row:?}"))
+    }
 }
 
 /// What owns a set of videos.

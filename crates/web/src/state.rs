@@ -49,14 +49,16 @@ impl AppState {
     ) -> Result<Self, StartError> {
         let secret = store.site_secret().await?;
         let site = Site::new(&secret, images_dir)?;
-        Ok(Self(Arc::new(Inner {
+        let inner = Arc::new(Inner {
             store,
             searcher,
             config,
             site,
             checker,
             metrics: Metrics::default(),
-        })))
+        });
+        tokio::spawn(crate::site::cache::follow_content(Arc::downgrade(&inner)));
+        Ok(Self(inner))
     }
 }
 

@@ -391,7 +391,28 @@ async fn forms_need_their_token_and_record_requests(site: &Site) {
     assert_eq!(headers["cache-control"], "private, no-store");
 }
 
+async fn cached_pages_follow_the_content(site: &Site) {
+    let (_, _, before) = get(site, "/en/selections").await;
+    assert!(before.contains("No selection has been published yet."));
+    let (_, _, again) = get(site, "/en/selections").await;
+    assert_eq!(before, again, "served again, from the cache");
+    publish_selection(site).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, _, after) = get(site, "/en/selections").await;
+        if after.contains("Le meilleur du Vercors") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cached page was never dropped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 site_tests!(
+    cached_pages_follow_the_content,
     every_page_renders_in_both_languages_privately,
     hostile_titles_and_bodies_are_inert,
     pages_speak_the_viewers_language,

@@ -1,6 +1,7 @@
 //! The public showcase site: server-rendered pages in every language of the catalogues, feeds, and the cached images they show.
 
 pub mod assets;
+pub mod cache;
 mod context;
 pub mod error;
 mod feeds;
@@ -43,6 +44,8 @@ pub struct Site {
     pub forms: FormTokens,
     /// The crawler's image cache, read to serve thumbnails and avatars.
     pub images_dir: PathBuf,
+    /// Rendered public pages.
+    pub cache: cache::PageCache,
 }
 
 impl Site {
@@ -55,6 +58,7 @@ impl Site {
             assets,
             forms: FormTokens::new(secret),
             images_dir,
+            cache: cache::PageCache::default(),
         })
     }
 }
