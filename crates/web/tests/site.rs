@@ -151,6 +151,14 @@ async fn hostile_titles_and_bodies_are_inert(site: &Site) {
         assert!(!html.contains("<script>alert"), "{path}: {html}");
         assert!(!html.contains("<b>Une</b>"), "{path}: notes are text");
     }
+    let (_, _, video) = get(site, &format!("/fr/videos/{}", CORPUS[4].uuid)).await;
+    assert!(
+        video.contains("<title>&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt; Abeilles du Vercors · Florilège</title>"),
+        "the title names the video, inert"
+    );
+    assert!(video.contains(&format!(
+        "og:image\" content=\"http://127.0.0.1:8080/media/thumbnails/"
+    )));
     let (_, _, search) = get(site, "/fr/search?q=abeilles").await;
     assert!(
         search.contains("<mark>Abeilles</mark>") && search.contains(">1 vidéo<"),

@@ -47,6 +47,16 @@ impl Lang {
     }
 }
 
+/// A message of the page's language (for titles set by handlers).
+pub fn message(state: &AppState, lang: &Lang, key: &str) -> String {
+    state
+        .site
+        .languages
+        .get(&lang.code)
+        .unwrap_or_else(|| state.site.languages.default_language())
+        .message(key, &[])
+}
+
 /// The variables every template gets: `lang`, `languages` (with the
 /// alternate URL of this page in each), `site_name`, `public_url`,
 /// `canonical` and `path`.

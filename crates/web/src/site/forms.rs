@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use store::{InstanceAddress, NewRemovalRequest, NewSubmission, RemovalTargetKind};
 
-use super::context::{Lang, base};
+use super::context::{Lang, base, message};
 use super::error::PageError;
 use super::page;
 use crate::state::AppState;
@@ -84,6 +84,7 @@ fn submit_page(
         headers,
         "submit.html",
         context! {
+            title => message(state, lang, "submit.title"),
             token => state.site.forms.issue("submit"),
             error,
             address => form.address,
@@ -219,6 +220,7 @@ fn removal_page(
         headers,
         "removal.html",
         context! {
+            title => message(state, lang, "removal.title"),
             token => state.site.forms.issue("removal"),
             outcome,
             kind => form.kind,

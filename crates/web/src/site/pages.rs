@@ -7,7 +7,7 @@ use index::{NsfwFilter, SearchResults, VideoQuery, VideoSort, VideoSummary};
 use minijinja::context;
 use store::{InstanceStatus, NsfwPolicy, Paging, PublicOrder};
 
-use super::context::{Lang, base};
+use super::context::{Lang, base, message};
 use super::error::PageError;
 use super::page;
 use crate::state::AppState;
@@ -109,7 +109,7 @@ pub async fn about(
         &lang,
         &headers,
         "about.html",
-        context! { text, ..base(&state, &lang) },
+        context! { text, title => message(&state, &lang, "about.title"), ..base(&state, &lang) },
     )
 }
 
@@ -165,6 +165,10 @@ pub async fn video(
         &headers,
         "video.html",
         context! {
+            title => summary.name.clone(),
+            description => summary.truncated_description.clone(),
+            og_image => format!("/media/thumbnails/{}", summary.id),
+            og_type => "video.other",
             video => summary,
             description => stored.description.or(stored.truncated_description),
             support => stored.support,
@@ -225,7 +229,7 @@ pub async fn instances(
         &lang,
         &headers,
         "instances.html",
-        context! { instances => directory, ..base(&state, &lang) },
+        context! { instances => directory, title => message(&state, &lang, "instances.title"), ..base(&state, &lang) },
     )
 }
 
@@ -265,6 +269,8 @@ pub async fn instance(
         &headers,
         "instance.html",
         context! {
+            title => instance.name.clone().unwrap_or_else(|| instance.host.clone()),
+            description => instance.short_description.clone(),
             instance,
             videos => cards,
             video_total => videos.total,

@@ -8,7 +8,7 @@ use index::{Direction, DurationRange, Facets, VideoQuery, VideoSort, VideoSummar
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::context::{Lang, base};
+use super::context::{Lang, base, message};
 use super::error::PageError;
 use super::page;
 use super::pages::{nsfw_policy, search_videos};
@@ -192,6 +192,11 @@ pub async fn search_page(
         &headers,
         "search.html",
         context! {
+            title => if form.q.trim().is_empty() {
+                message(&state, &lang, "search.title")
+            } else {
+                form.q.trim().to_owned()
+            },
             form,
             total => results.total,
             hits,

@@ -8,7 +8,7 @@ use minijinja::context;
 use serde::Deserialize;
 use store::{NsfwPolicy, Paging, PublicOrder, SelectionStatus};
 
-use super::context::{Lang, base};
+use super::context::{Lang, base, message};
 use super::error::PageError;
 use super::page;
 use super::pages::nsfw_policy;
@@ -43,6 +43,7 @@ pub async fn list(
         &headers,
         "selections.html",
         context! {
+            title => message(&state, &lang, "selections.title"),
             selections => selections.items,
             page_number => number,
             last_page => last_page.max(1),
@@ -69,11 +70,15 @@ pub async fn show(
         return Err(PageError::not_found(lang.code));
     };
     let (policy, _) = nsfw_policy(&state, &lang).await?;
-    let items: Vec<minijinja::Value> = state
+    let public = state
         .store
         .public_items(selection.id)
         .await
-        .map_err(internal)?
+        .map_err(internal)?;
+    let cover = selection
+        .cover_video_id
+        .or_else(|| public.first().map(|item| item.video.video.id));
+    let items: Vec<minijinja::Value> = public
         .iter()
         .filter(|item| !(item.video.video.nsfw && policy == NsfwPolicy::Hide))
         .map(|item| {
@@ -94,6 +99,9 @@ pub async fn show(
         &headers,
         "selection.html",
         context! {
+            title => selection.title.clone(),
+            description => selection.summary.clone(),
+            og_image => cover.map(|id| format!("/media/thumbnails/{id}")),
             selection,
             items,
             themes,
@@ -128,6 +136,6 @@ pub async fn theme(
         &lang,
         &headers,
         "theme.html",
-        context! { theme, selections => selections.items, ..base(&state, &lang) },
+        context! { title => theme.name.clone(), theme, selections => selections.items, ..base(&state, &lang) },
     )
 }
