@@ -156,9 +156,7 @@ async fn hostile_titles_and_bodies_are_inert(site: &Site) {
         video.contains("<title>&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt; Abeilles du Vercors · Florilège</title>"),
         "the title names the video, inert"
     );
-    assert!(video.contains(&format!(
-        "og:image\" content=\"http://127.0.0.1:8080/media/thumbnails/"
-    )));
+    assert!(video.contains("og:image\" content=\"http://127.0.0.1:8080/media/thumbnails/"));
     let (_, _, search) = get(site, "/fr/search?q=abeilles").await;
     assert!(
         search.contains("<mark>Abeilles</mark>") && search.contains(">1 vidéo<"),
