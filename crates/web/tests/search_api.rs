@@ -178,6 +178,19 @@ async fn nsfw_follows_peertube(site: &Site) {
     assert!(names(&both).contains(&nsfw.to_owned()));
     let (_, only) = site.get_json(&format!("{VIDEOS}?nsfw=true")).await;
     assert_eq!(names(&only), [nsfw]);
+    site.store()
+        .set_nsfw_default_api(store::NsfwApiDefault::Both, None)
+        .await
+        .unwrap();
+    let (_, admins_default) = site.get_json(&format!("{VIDEOS}?search=mountain")).await;
+    assert!(
+        names(&admins_default).contains(&nsfw.to_owned()),
+        "without nsfw, the admins' default applies: {admins_default}"
+    );
+    let (_, explicit) = site
+        .get_json(&format!("{VIDEOS}?search=mountain&nsfw=false"))
+        .await;
+    assert!(!names(&explicit).contains(&nsfw.to_owned()));
 }
 
 async fn filters_narrow_the_results(site: &Site) {

@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use index::{Facets, Highlights, NsfwFilter};
 use serde::Serialize;
+use store::NsfwApiDefault;
 
 pub use params::Params;
 pub use queries::{channel_query, playlist_query, video_query};
@@ -101,8 +102,13 @@ async fn search_videos(
     State(state): State<AppState>,
     SearchParams(params): SearchParams,
 ) -> Result<Response, ApiError> {
-    let mut query =
-        video_query(&params, NsfwFilter::Hide).map_err(|error| invalid(error, &params))?;
+    // PeerTube always sends `nsfw`; other callers get the admins' default.
+    let default_nsfw = match state.store.nsfw_default_api().await? {
+        NsfwApiDefault::True => NsfwFilter::Only,
+        NsfwApiDefault::False => NsfwFilter::Hide,
+        NsfwApiDefault::Both => NsfwFilter::Both,
+    };
+    let mut query = video_query(&params, default_nsfw).map_err(|error| invalid(error, &params))?;
     let flag = |name| params.bool(name).map_err(|error| invalid(error, &params));
     query.with_facets = flag("facets")?.unwrap_or(false);
     query.with_highlights = flag("highlights")?.unwrap_or(false);
