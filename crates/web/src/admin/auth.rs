@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{TimeDelta, Utc};
 use minijinja::context;
 use serde::Deserialize;
@@ -359,5 +359,5 @@ pub async fn sign_out(State(state): State<AppState>, posted: Posted<Nothing>) ->
         ))
         .map_err(internal)?,
     );
-    Ok(response.into_response())
+    Ok(response)
 }

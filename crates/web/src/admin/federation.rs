@@ -201,13 +201,12 @@ pub async fn change_instance(
         "crawl" => None,
         _ => return Ok(see_other("/admin/instances?notice=invalid")),
     };
-    match status {
-        Some(status) => state
+    if let Some(status) = status {
+        state
             .store
             .set_instance_status(id, status)
             .await
-            .map_err(internal)?,
-        None => {}
+            .map_err(internal)?;
     }
     if matches!(action, "resume" | "approve" | "crawl") {
         state

@@ -87,7 +87,7 @@ pub async fn create_theme(State(state): State<AppState>, posted: Posted<ThemeFor
             Some(posted.editor.id()),
         )
         .await
-        .map(drop);
+        .map(|_| ());
     theme_outcome(created)
 }
 
@@ -116,7 +116,7 @@ pub async fn change_theme(
             by,
         )
         .await
-        .map(drop);
+        .map(|_| ());
     theme_outcome(updated)
 }
 

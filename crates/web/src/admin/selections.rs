@@ -1,10 +1,10 @@
 //! The editor's desk: the dashboard, selection lists, the selection editor with its items, workflow, preview and revisions.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use index::{NsfwFilter, VideoQuery, VideoSort, VideoSummary, video_summary};
+use index::{NsfwFilter, VideoQuery, VideoSummary, video_summary};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use store::{
@@ -352,16 +352,12 @@ pub async fn save(
     let saved = match saved {
         Ok(saved) => saved,
         Err(StoreError::Conflict(conflict)) => {
-            let form = SaveForm {
-                version: form.version,
-                ..posted.form
-            };
             return editor_page(
                 &state,
                 editor,
                 &selection,
                 Extras {
-                    form: Some(form),
+                    form: Some(posted.form),
                     conflict: Some(&conflict),
                     ..Extras::default()
                 },
@@ -487,7 +483,6 @@ async fn video_of_url(state: &AppState, url: &str) -> Result<Option<i64>, Respon
         VideoQuery {
             uuids: vec![id],
             count: 1,
-            sort: VideoSort::default(),
             nsfw: NsfwFilter::Both,
             ..VideoQuery::default()
         },
@@ -591,9 +586,7 @@ pub async fn preview(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
 ) -> Reply {
-    let _ = headers;
     let selection = load(&state, &editor, id).await?;
     let lang = Lang {
         code: selection
