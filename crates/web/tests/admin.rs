@@ -145,7 +145,10 @@ async fn signing_in_is_checked_and_throttled(site: &Site) {
     user(site, "alice", Role::Editor).await;
     let (status, cookie) = try_sign_in(site, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(cookie.starts_with(&format!("{SESSION_COOKIE}=")), "{cookie}");
+    assert!(
+        cookie.starts_with(&format!("{SESSION_COOKIE}=")),
+        "{cookie}"
+    );
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/admin", "Max-Age="] {
         assert!(cookie.contains(attribute), "{attribute} in {cookie}");
     }
@@ -251,7 +254,13 @@ async fn forms_without_the_session_token_are_refused(site: &Site) {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
-        assert!(response.text().await.unwrap().contains("This form has expired"));
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("This form has expired")
+        );
     }
     let listed = site
         .store()
@@ -264,7 +273,13 @@ async fn forms_without_the_session_token_are_refused(site: &Site) {
 /// A concrete path for a route pattern (`{id}` → `1`).
 fn sample(path: &str) -> String {
     path.split('/')
-        .map(|segment| if segment.starts_with('{') { "1" } else { segment })
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "1"
+            } else {
+                segment
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -297,13 +312,19 @@ async fn every_route_requires_its_role(site: &Site) {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(response.status(), StatusCode::FORBIDDEN, "anonymous POST {path}");
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "anonymous POST {path}"
+            );
         }
         if route.access == Access::Admin {
             if route.get {
                 let got = editor.get(&path).await;
                 assert_eq!(got.status, StatusCode::FORBIDDEN, "editor GET {path}");
-                assert!(got.body.contains("administrators") || got.body.contains("administrateurs"));
+                assert!(
+                    got.body.contains("administrators") || got.body.contains("administrateurs")
+                );
             }
             if route.post {
                 let got = editor.post(&path, &[]).await;
@@ -334,7 +355,10 @@ async fn an_editor_builds_and_publishes_a_selection(site: &Site) {
     user(site, "eddie", Role::Editor).await;
     let browser = Browser::sign_in(site, "eddie").await;
     let created = browser
-        .post("/admin/selections", &[("title", "Sommets et sentiers"), ("language", "fr")])
+        .post(
+            "/admin/selections",
+            &[("title", "Sommets et sentiers"), ("language", "fr")],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER);
     let id = selection_id(&created.location);
@@ -345,25 +369,48 @@ async fn an_editor_builds_and_publishes_a_selection(site: &Site) {
     let found = browser.get(&format!("{editor_path}?q=marathon")).await;
     assert_eq!(found.status, StatusCode::OK);
     assert!(found.body.contains("Running a marathon in the mountains"));
-    let marathon = site.store().video_by_uuid(CORPUS[1].uuid).await.unwrap().unwrap();
-    assert!(found.body.contains(&format!("name=\"video_id\" value=\"{}\"", marathon.id)));
+    let marathon = site
+        .store()
+        .video_by_uuid(CORPUS[1].uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        found
+            .body
+            .contains(&format!("name=\"video_id\" value=\"{}\"", marathon.id))
+    );
     let added = browser
         .post(&items_path, &[("video_id", &marathon.id.to_string())])
         .await;
-    assert!(added.location.ends_with("notice=added"), "{}", added.location);
+    assert!(
+        added.location.ends_with("notice=added"),
+        "{}",
+        added.location
+    );
 
     // By URL: a short-uuid /w/ link and a full watch link.
     let by_short = browser
-        .post(&items_path, &[("url", "https://video.example/w/aaaaaaaaaaaaaaaaaaaaa1")])
+        .post(
+            &items_path,
+            &[("url", "https://video.example/w/aaaaaaaaaaaaaaaaaaaaa1")],
+        )
         .await;
-    assert!(by_short.location.ends_with("notice=added"), "{}", by_short.location);
+    assert!(
+        by_short.location.ends_with("notice=added"),
+        "{}",
+        by_short.location
+    );
     let watch = format!("https://video.example/videos/watch/{}", CORPUS[4].uuid);
     let by_watch = browser.post(&items_path, &[("url", &watch)]).await;
     assert!(by_watch.location.ends_with("notice=added"));
     let again = browser.post(&items_path, &[("url", &watch)]).await;
     assert!(again.location.ends_with("notice=already_added"));
     let unknown = browser
-        .post(&items_path, &[("url", "https://elsewhere.example/w/zzzzzzzzzzzzzzzzzzzzzz")])
+        .post(
+            &items_path,
+            &[("url", "https://elsewhere.example/w/zzzzzzzzzzzzzzzzzzzzzz")],
+        )
         .await;
     assert!(unknown.location.ends_with("notice=unknown_video"));
     let page = browser.get(&unknown.location).await;
@@ -376,7 +423,10 @@ async fn an_editor_builds_and_publishes_a_selection(site: &Site) {
     let noted = browser
         .post(
             &format!("{items_path}/{first}"),
-            &[("action", "note"), ("note", "Un effort <em>magnifique</em>")],
+            &[
+                ("action", "note"),
+                ("note", "Un effort <em>magnifique</em>"),
+            ],
         )
         .await;
     assert_eq!(noted.status, StatusCode::SEE_OTHER);
@@ -410,19 +460,47 @@ async fn an_editor_builds_and_publishes_a_selection(site: &Site) {
     let preview = browser.get(&format!("{editor_path}/preview")).await;
     assert_eq!(preview.status, StatusCode::OK);
     assert!(preview.body.contains("<strong>montagnes</strong>"));
-    assert!(preview.body.contains("Un effort &lt;em&gt;magnifique&lt;/em&gt;"));
-    let public = site.client.get(site.url("/fr/selections/sommets")).send().await.unwrap();
+    assert!(
+        preview
+            .body
+            .contains("Un effort &lt;em&gt;magnifique&lt;/em&gt;")
+    );
+    let public = site
+        .client
+        .get(site.url("/fr/selections/sommets"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(public.status(), 404, "a draft is not public");
     for to in ["review", "published"] {
-        let version = site.store().selection(id).await.unwrap().unwrap().version.to_string();
+        let version = site
+            .store()
+            .selection(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+            .to_string();
         let moved = browser
-            .post(&format!("{editor_path}/status"), &[("to", to), ("version", &version)])
+            .post(
+                &format!("{editor_path}/status"),
+                &[("to", to), ("version", &version)],
+            )
             .await;
-        assert!(moved.location.ends_with("notice=status"), "{to}: {}", moved.location);
+        assert!(
+            moved.location.ends_with("notice=status"),
+            "{to}: {}",
+            moved.location
+        );
     }
     let selection = site.store().selection(id).await.unwrap().unwrap();
     assert_eq!(selection.status, SelectionStatus::Published);
-    let public = site.client.get(site.url("/fr/selections/sommets")).send().await.unwrap();
+    let public = site
+        .client
+        .get(site.url("/fr/selections/sommets"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(public.status(), 200);
     let html = public.text().await.unwrap();
     assert!(html.contains("Sommets et sentiers"));
@@ -440,7 +518,9 @@ async fn two_editors_saving_one_selection_conflict(site: &Site) {
     user(site, "ben", Role::Editor).await;
     let anna = Browser::sign_in(site, "anna").await;
     let ben = Browser::sign_in(site, "ben").await;
-    let created = anna.post("/admin/selections", &[("title", "Commune")]).await;
+    let created = anna
+        .post("/admin/selections", &[("title", "Commune")])
+        .await;
     let id = selection_id(&created.location);
     let path = format!("/admin/selections/{id}");
     let opened_by_anna = anna.get(&path).await;
@@ -448,7 +528,10 @@ async fn two_editors_saving_one_selection_conflict(site: &Site) {
     let version = field(&opened_by_anna.body, "version");
     assert_eq!(version, field(&opened_by_ben.body, "version"));
     let first = anna
-        .post(&path, &[("version", &version), ("title", "La version d’Anna")])
+        .post(
+            &path,
+            &[("version", &version), ("title", "La version d’Anna")],
+        )
         .await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
     let second = ben
@@ -463,7 +546,10 @@ async fn two_editors_saving_one_selection_conflict(site: &Site) {
         .await;
     assert_eq!(second.status, StatusCode::CONFLICT);
     assert!(second.body.contains("anna (display)"), "who saved");
-    assert!(second.body.contains("Le long texte de Ben"), "Ben's text is kept");
+    assert!(
+        second.body.contains("Le long texte de Ben"),
+        "Ben's text is kept"
+    );
     assert!(second.body.contains("La version de Ben"));
     let stored = site.store().selection(id).await.unwrap().unwrap();
     assert_eq!(stored.title, "La version d’Anna");
@@ -492,8 +578,17 @@ async fn an_admin_approves_a_submission_and_blocks_a_channel(site: &Site) {
             &[("decision", "approve")],
         )
         .await;
-    assert!(approved.location.ends_with("notice=approved"), "{}", approved.location);
-    let instance = site.store().instance_by_host("new.example").await.unwrap().unwrap();
+    assert!(
+        approved.location.ends_with("notice=approved"),
+        "{}",
+        approved.location
+    );
+    let instance = site
+        .store()
+        .instance_by_host("new.example")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(instance.status, store::InstanceStatus::Approved);
     assert!(instance.next_crawl_at.is_some(), "crawled right away");
     let instances = admin.get("/admin/instances").await;
@@ -546,7 +641,9 @@ async fn an_admin_approves_a_submission_and_blocks_a_channel(site: &Site) {
 async fn every_page_renders(site: &Site) {
     user(site, "root", Role::Admin).await;
     let admin = Browser::sign_in(site, "root").await;
-    let created = admin.post("/admin/selections", &[("title", "Tout voir")]).await;
+    let created = admin
+        .post("/admin/selections", &[("title", "Tout voir")])
+        .await;
     let id = selection_id(&created.location);
     for route in ROUTES.iter().filter(|route| route.get) {
         let path = route.path.replace("{id}", &id.to_string());
@@ -556,7 +653,10 @@ async fn every_page_renders(site: &Site) {
         assert!(page.body.contains("<h1"), "{path} has a heading");
     }
     let users = admin
-        .post("/admin/users", &[("username", "newbie"), ("role", "editor")])
+        .post(
+            "/admin/users",
+            &[("username", "newbie"), ("role", "editor")],
+        )
         .await;
     assert_eq!(users.status, StatusCode::OK);
     let password = users
@@ -569,7 +669,11 @@ async fn every_page_renders(site: &Site) {
         .unwrap()
         .to_owned();
     let (status, _) = try_sign_in(site, "newbie", &password).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "the temporary password works");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the temporary password works"
+    );
 }
 
 site_tests!(

@@ -6,14 +6,13 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
 use chrono::{TimeDelta, Utc};
 use minijinja::context;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use store::{NewSession, Role, User};
 
-use super::{Reply, admin_base, internal, language, refuse, render, see_other};
+use super::{Refusal, Reply, admin_base, internal, language, refuse, render, see_other};
 use crate::state::AppState;
 
 /// The session cookie's name.
@@ -73,9 +72,9 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 impl FromRequestParts<AppState> for Editor {
-    type Rejection = Response;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
         let lang = language(state, &parts.headers);
         let session = match session_token(&parts.headers) {
             Some(token) => state
@@ -93,7 +92,7 @@ impl FromRequestParts<AppState> for Editor {
                     .path_and_query()
                     .map_or("/admin", |path| path.as_str());
                 let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-                return Err(see_other(&format!("/admin/sign-in?next={next}")));
+                return Err(see_other(&format!("/admin/sign-in?next={next}")).into());
             }
             return Err(refuse(
                 state,
@@ -112,9 +111,9 @@ impl FromRequestParts<AppState> for Editor {
 }
 
 impl FromRequestParts<AppState> for Admin {
-    type Rejection = Response;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
         let editor = Editor::from_request_parts(parts, state).await?;
         if !editor.is_admin() {
             return Err(refuse(
@@ -141,9 +140,9 @@ pub struct Posted<T> {
 const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
 
 impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
-    type Rejection = Response;
+    type Rejection = Refusal;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Refusal> {
         let (mut parts, body) = request.into_parts();
         let editor = Editor::from_request_parts(&mut parts, state).await?;
         let refused = |key| refuse(state, &editor.lang, StatusCode::FORBIDDEN, key);
@@ -209,7 +208,14 @@ pub async fn sign_in_form(
     Query(next): Query<Next>,
 ) -> Reply {
     let lang = language(&state, &headers);
-    sign_in_page(&state, &lang, safe_next(&next.next), "", None, StatusCode::OK)
+    sign_in_page(
+        &state,
+        &lang,
+        safe_next(&next.next),
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
 fn sign_in_page(
@@ -262,9 +268,21 @@ pub async fn sign_in(State(state): State<AppState>, request: Request) -> Reply {
         .map(str::to_owned);
     let Form(form) = Form::<SignIn>::from_request(request, &())
         .await
-        .map_err(|_| refuse(&state, &lang, StatusCode::UNPROCESSABLE_ENTITY, "admin.error.bad_form"))?;
+        .map_err(|_| {
+            refuse(
+                &state,
+                &lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin.error.bad_form",
+            )
+        })?;
     if !state.site.forms.check("admin-sign-in", &form.token) {
-        return Err(refuse(&state, &lang, StatusCode::FORBIDDEN, "admin.error.csrf"));
+        return Err(refuse(
+            &state,
+            &lang,
+            StatusCode::FORBIDDEN,
+            "admin.error.csrf",
+        ));
     }
     let next = safe_next(&form.next);
     let username = form.username.trim().to_lowercase();

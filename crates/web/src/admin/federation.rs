@@ -17,7 +17,13 @@ pub struct Notice {
     notice: String,
 }
 
-const NOTICES: &[&str] = &["approved", "rejected", "changed", "invalid", "blocked_instance"];
+const NOTICES: &[&str] = &[
+    "approved",
+    "rejected",
+    "changed",
+    "invalid",
+    "blocked_instance",
+];
 
 fn notice_key(notice: &str) -> Option<String> {
     NOTICES
@@ -94,9 +100,10 @@ pub async fn review_submission(
     };
     match done {
         Ok(notice) => Ok(see_other(&format!("/admin/submissions?notice={notice}"))),
-        Err(StoreError::Invalid { field: "submission", .. }) => {
-            Ok(see_other("/admin/submissions?notice=blocked_instance"))
-        }
+        Err(StoreError::Invalid {
+            field: "submission",
+            ..
+        }) => Ok(see_other("/admin/submissions?notice=blocked_instance")),
         Err(StoreError::Invalid { .. }) => Ok(see_other("/admin/submissions?notice=invalid")),
         Err(StoreError::NotFound(_)) => Err(refuse(
             &state,
@@ -127,11 +134,7 @@ pub async fn instances(
         .video_counts_by_instance()
         .await
         .map_err(internal)?;
-    let all = state
-        .store
-        .list_instances(status)
-        .await
-        .map_err(internal)?;
+    let all = state.store.list_instances(status).await.map_err(internal)?;
     let describe = |instance: &store::Instance| -> Value {
         let videos = counts
             .iter()
@@ -209,11 +212,7 @@ pub async fn change_instance(
             .map_err(internal)?;
     }
     if matches!(action, "resume" | "approve" | "crawl") {
-        state
-            .store
-            .crawl_instance_now(id)
-            .await
-            .map_err(internal)?;
+        state.store.crawl_instance_now(id).await.map_err(internal)?;
     }
     state
         .store

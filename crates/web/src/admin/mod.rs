@@ -77,12 +77,18 @@ pub const ROUTES: &[AdminRoute] = &[
     route("/admin/selections/{id}", BOTH, Access::Editor, || {
         get(selections::edit).post(selections::save)
     }),
-    route("/admin/selections/{id}/preview", GET, Access::Editor, || {
-        get(selections::preview)
-    }),
-    route("/admin/selections/{id}/status", POST, Access::Editor, || {
-        post(selections::set_status)
-    }),
+    route(
+        "/admin/selections/{id}/preview",
+        GET,
+        Access::Editor,
+        || get(selections::preview),
+    ),
+    route(
+        "/admin/selections/{id}/status",
+        POST,
+        Access::Editor,
+        || post(selections::set_status),
+    ),
     route("/admin/selections/{id}/items", POST, Access::Editor, || {
         post(selections::add_item)
     }),
@@ -92,9 +98,12 @@ pub const ROUTES: &[AdminRoute] = &[
         Access::Editor,
         || post(selections::change_item),
     ),
-    route("/admin/selections/{id}/revisions", GET, Access::Editor, || {
-        get(selections::revisions)
-    }),
+    route(
+        "/admin/selections/{id}/revisions",
+        GET,
+        Access::Editor,
+        || get(selections::revisions),
+    ),
     route(
         "/admin/selections/{id}/revisions/{version}/restore",
         POST,
@@ -148,15 +157,29 @@ pub const ROUTES: &[AdminRoute] = &[
 
 /// The back office's routes.
 pub fn routes() -> Router<AppState> {
-    ROUTES
-        .iter()
-        .fold(Router::new(), |router, route| {
-            router.route(route.path, (route.handler)())
-        })
+    ROUTES.iter().fold(Router::new(), |router, route| {
+        router.route(route.path, (route.handler)())
+    })
 }
 
 /// What a back-office handler answers: a page, or a refusal already rendered.
-pub type Reply = Result<Response, Response>;
+pub type Reply = Result<Response, Refusal>;
+
+/// A refusal or failure, already rendered (boxed: responses are large).
+#[derive(Debug)]
+pub struct Refusal(Box<Response>);
+
+impl From<Response> for Refusal {
+    fn from(response: Response) -> Self {
+        Self(Box::new(response))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
 
 /// The language of back-office pages: the user's `Accept-Language`.
 pub fn language(state: &AppState, headers: &HeaderMap) -> String {
@@ -197,17 +220,18 @@ pub fn render(state: &AppState, status: StatusCode, template: &str, context: Val
 }
 
 /// A failure of the server: logged once, a plain 500 page for the user.
-pub fn internal(error: impl std::fmt::Display) -> Response {
+pub fn internal(error: impl std::fmt::Display) -> Refusal {
     tracing::error!(error = %error, "back-office page failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Html("<!doctype html><title>500</title><h1>Something went wrong / Une erreur est survenue</h1>"),
     )
         .into_response()
+        .into()
 }
 
 /// A refusal with a message in the user's language.
-pub fn refuse(state: &AppState, lang: &str, status: StatusCode, message_key: &str) -> Response {
+pub fn refuse(state: &AppState, lang: &str, status: StatusCode, message_key: &str) -> Refusal {
     let message = state
         .site
         .languages
@@ -215,7 +239,10 @@ pub fn refuse(state: &AppState, lang: &str, status: StatusCode, message_key: &st
         .unwrap_or_else(|| state.site.languages.default_language())
         .message(message_key, &[]);
     let context = context! { status => status.as_u16(), message, ..admin_base(state, lang, None) };
-    render(state, status, "admin/error.html", context).unwrap_or_else(|response| response)
+    match render(state, status, "admin/error.html", context) {
+        Ok(page) => page.into(),
+        Err(refusal) => refusal,
+    }
 }
 
 /// A 303 to another back-office page.

@@ -5,9 +5,7 @@ use axum::http::StatusCode;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
-use store::{
-    BlockKind, NewBlock, NsfwApiDefault, NsfwPolicy, Paging, RemovalStatus, StoreError,
-};
+use store::{BlockKind, NewBlock, NsfwApiDefault, NsfwPolicy, Paging, RemovalStatus, StoreError};
 
 use super::auth::Posted;
 use super::{Admin, Reply, admin_base, internal, refuse, render, see_other};

@@ -130,8 +130,8 @@ pub async fn users(
     users_page_with(
         &state,
         &editor,
-        users,
-        notice_key(&notice.notice),
+        &users,
+        notice_key(&notice.notice).as_deref(),
         None,
         StatusCode::OK,
     )
@@ -140,8 +140,8 @@ pub async fn users(
 fn users_page_with(
     state: &AppState,
     editor: &Editor,
-    users: Vec<store::User>,
-    notice: Option<String>,
+    users: &[store::User],
+    notice: Option<&str>,
     password: Option<(String, String)>,
     status: StatusCode,
 ) -> Reply {
@@ -194,7 +194,9 @@ pub async fn create_user(
         .await;
     let user = match created {
         Ok(user) => user,
-        Err(StoreError::AlreadyExists(_)) => return Ok(see_other("/admin/users?notice=user_exists")),
+        Err(StoreError::AlreadyExists(_)) => {
+            return Ok(see_other("/admin/users?notice=user_exists"));
+        }
         Err(StoreError::Invalid { .. }) => return Ok(see_other("/admin/users?notice=invalid")),
         Err(error) => return Err(internal(error)),
     };
@@ -218,8 +220,8 @@ pub async fn create_user(
     users_page_with(
         &state,
         editor,
-        users,
-        Some("admin.notice.user_created".into()),
+        &users,
+        Some("admin.notice.user_created"),
         Some((user.username, password)),
         StatusCode::OK,
     )
@@ -297,8 +299,8 @@ pub async fn change_user(
     users_page_with(
         &state,
         editor,
-        users,
-        Some("admin.notice.changed".into()),
+        &users,
+        Some("admin.notice.changed"),
         temporary,
         StatusCode::OK,
     )

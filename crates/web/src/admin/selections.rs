@@ -12,7 +12,7 @@ use store::{
 };
 
 use super::auth::Posted;
-use super::{Editor, Reply, admin_base, internal, refuse, render, see_other};
+use super::{Editor, Refusal, Reply, admin_base, internal, refuse, render, see_other};
 use crate::site::{Lang, base};
 use crate::state::AppState;
 
@@ -143,7 +143,11 @@ impl SaveForm {
                 .publish_at
                 .map(|at| at.format("%Y-%m-%dT%H:%M").to_string())
                 .unwrap_or_default(),
-            featured: if selection.featured { "on".into() } else { String::new() },
+            featured: if selection.featured {
+                "on".into()
+            } else {
+                String::new()
+            },
         }
     }
 }
@@ -157,7 +161,7 @@ struct Extras<'a> {
     query: &'a str,
 }
 
-async fn load(state: &AppState, editor: &Editor, id: i64) -> Result<Selection, Response> {
+async fn load(state: &AppState, editor: &Editor, id: i64) -> Result<Selection, Refusal> {
     match state.store.selection(id).await.map_err(internal)? {
         Some(selection) => Ok(selection),
         None => Err(refuse(
@@ -170,7 +174,7 @@ async fn load(state: &AppState, editor: &Editor, id: i64) -> Result<Selection, R
 }
 
 /// Searches the index for videos to add (every video, sensitive ones too).
-async fn search(state: &AppState, query: VideoQuery) -> Result<Vec<VideoSummary>, Response> {
+async fn search(state: &AppState, query: VideoQuery) -> Result<Vec<VideoSummary>, Refusal> {
     let searcher = state.searcher.clone();
     let results = tokio::task::spawn_blocking(move || searcher.search_videos(&query))
         .await
@@ -466,12 +470,12 @@ pub fn video_identifier(url: &str) -> Option<String> {
         .find_map(|marker| path.rsplit_once(marker).map(|(_, id)| id))
         .unwrap_or(if path.contains('/') { "" } else { path });
     let id = id.trim_end_matches('/');
-    let plausible = (20..=36).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let plausible =
+        (20..=36).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     plausible.then(|| id.to_owned())
 }
 
-async fn video_of_url(state: &AppState, url: &str) -> Result<Option<i64>, Response> {
+async fn video_of_url(state: &AppState, url: &str) -> Result<Option<i64>, Refusal> {
     let Some(id) = video_identifier(url) else {
         return Ok(None);
     };
@@ -509,7 +513,13 @@ pub async fn add_item(
     };
     match state
         .store
-        .add_item(id, video_id, posted.form.note.trim(), Some(editor.id()), None)
+        .add_item(
+            id,
+            video_id,
+            posted.form.note.trim(),
+            Some(editor.id()),
+            None,
+        )
         .await
     {
         Ok(_) => Ok(back(id, "added")),
@@ -582,11 +592,7 @@ pub async fn change_item(
 }
 
 /// `GET /admin/selections/{id}/preview`: the public page, exactly, even for a draft.
-pub async fn preview(
-    State(state): State<AppState>,
-    editor: Editor,
-    Path(id): Path<i64>,
-) -> Reply {
+pub async fn preview(State(state): State<AppState>, editor: Editor, Path(id): Path<i64>) -> Reply {
     let selection = load(&state, &editor, id).await?;
     let lang = Lang {
         code: selection
@@ -609,11 +615,7 @@ pub async fn preview(
             context! { note => item.item.note, video => video_summary(&item.video) }
         })
         .collect();
-    let themes = state
-        .store
-        .selection_themes(id)
-        .await
-        .map_err(internal)?;
+    let themes = state.store.selection_themes(id).await.map_err(internal)?;
     render(
         &state,
         StatusCode::OK,
@@ -636,11 +638,10 @@ pub struct PreviewForm {
 
 /// `POST /admin/preview`: Markdown rendered as the public will see it (for admin.js).
 pub async fn markdown_preview(State(state): State<AppState>, posted: Posted<PreviewForm>) -> Reply {
-    match state
-        .site
-        .templates
-        .render("admin/_markdown.html", context! { body => posted.form.body })
-    {
+    match state.site.templates.render(
+        "admin/_markdown.html",
+        context! { body => posted.form.body },
+    ) {
         Ok(html) => Ok(Html(html).into_response()),
         Err(error) => Err(internal(error)),
     }
@@ -654,7 +655,7 @@ pub async fn revisions(
 ) -> Reply {
     let selection = load(&state, &editor, id).await?;
     let mut revisions = state.store.revisions(id).await.map_err(internal)?;
-    revisions.sort_by(|a, b| b.version.cmp(&a.version));
+    revisions.sort_by_key(|revision| std::cmp::Reverse(revision.version));
     render(
         &state,
         StatusCode::OK,
