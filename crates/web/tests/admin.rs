@@ -366,6 +366,7 @@ async fn an_editor_builds_and_publishes_a_selection(site: &Site) {
     let items_path = format!("{editor_path}/items");
 
     // Search in place, then add the result.
+    site.settle().await;
     let found = browser.get(&format!("{editor_path}?q=marathon")).await;
     assert_eq!(found.status, StatusCode::OK);
     assert!(found.body.contains("Running a marathon in the mountains"));
