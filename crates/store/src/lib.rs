@@ -31,6 +31,7 @@ mod settings;
 mod slugs;
 mod submissions;
 mod themes;
+mod user_admin;
 mod users;
 mod videos;
 

@@ -3,6 +3,7 @@
 //! The web crate reads the database and searches the index; it never writes
 //! to the index and never calls PeerTube (DESIGN.md).
 
+pub mod admin;
 pub mod api;
 mod config;
 mod error;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(api)
         .merge(site::routes())
+        .merge(admin::routes())
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics))
         .layer(axum::middleware::from_fn_with_state(
@@ -94,7 +96,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
