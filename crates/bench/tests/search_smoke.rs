@@ -80,7 +80,11 @@ fn the_search_benchmark_runs_end_to_end_on_a_tiny_corpus() {
                 .find(|row| row[1] == engine && row[2] == concurrency)
                 .unwrap_or_else(|| panic!("no {engine} c={concurrency} row in\n{stdout}"));
             assert!(number(&row[3]) > 0.0, "requests in {row:?}");
-            assert_eq!(row.last().map(String::as_str), Some("0"), "errors in {row:?}");
+            assert_eq!(
+                row.last().map(String::as_str),
+                Some("0"),
+                "errors in {row:?}"
+            );
         }
     }
 

@@ -76,6 +76,8 @@ pub struct SizeMeasurement {
     pub queries: usize,
     pub indexing: Vec<IndexPassResult>,
     pub runs: Vec<QueryRun>,
+    /// The machine's 1-minute load average when the size started and when it ended.
+    pub load_average: (Option<f64>, Option<f64>),
 }
 
 impl SizeMeasurement {
@@ -120,6 +122,7 @@ async fn run_size(
     dir: &Path,
     progress: &mut impl FnMut(&str),
 ) -> anyhow::Result<SizeMeasurement> {
+    let load_at_start = load_average();
     let database_url = format!("sqlite://{}", dir.join("bench.db").display());
     let corpus: CorpusReport = run_child(
         plan,
@@ -192,7 +195,18 @@ async fn run_size(
         queries: mix.len(),
         indexing,
         runs: runs?,
+        load_average: (load_at_start, load_average()),
     })
+}
+
+/// The machine's 1-minute load average (other work shares the cores: it says how noisy a run was).
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 async fn query_runs(

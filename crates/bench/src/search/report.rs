@@ -38,7 +38,7 @@ pub fn header(plan: &SearchPlan) -> String {
 pub fn corpus_table(measurements: &[SizeMeasurement]) -> String {
     let mut out = String::from(
         "| videos | instances | channels | accounts | main languages (videos) | database MB \
-         | write s (set-up) |\n|---:|---:|---:|---:|---|---:|---:|\n",
+         | write s (set-up) | load average (start → end) |\n|---:|---:|---:|---:|---|---:|---:|---|\n",
     );
     for m in measurements {
         let languages: Vec<String> = m
@@ -48,9 +48,10 @@ pub fn corpus_table(measurements: &[SizeMeasurement]) -> String {
             .take(5)
             .map(|(code, videos)| format!("{code} {videos}"))
             .collect();
+        let load = |value: Option<f64>| value.map_or_else(|| "–".into(), |v| format!("{v:.1}"));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {:.0} | {:.1} |",
+            "| {} | {} | {} | {} | {} | {:.0} | {:.1} | {} → {} |",
             m.corpus.videos,
             m.corpus.instances,
             m.corpus.channels,
@@ -58,6 +59,8 @@ pub fn corpus_table(measurements: &[SizeMeasurement]) -> String {
             languages.join(", "),
             m.database_bytes as f64 / MB,
             m.corpus.write_secs,
+            load(m.load_average.0),
+            load(m.load_average.1),
         );
     }
     out
