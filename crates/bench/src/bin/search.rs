@@ -55,6 +55,10 @@ struct RunArgs {
     /// Read connections of the FTS5 endpoint.
     #[arg(long, default_value_t = 8)]
     fts_connections: u32,
+    /// Run the Florilège and raw Tantivy indexing passes this many times,
+    /// alternating; ratios use the fastest of each (the machine is shared).
+    #[arg(long, default_value_t = 1)]
+    index_runs: usize,
 }
 
 /// The child processes the benchmark starts.
@@ -136,6 +140,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         concurrency: args.concurrency,
         concurrent_seconds: args.concurrent_seconds,
         fts_connections: args.fts_connections,
+        index_runs: args.index_runs,
     };
     eprintln!("{}", report::header(&plan));
     let measurements = orchestrate::run(&plan, |news| eprintln!("{news}")).await?;

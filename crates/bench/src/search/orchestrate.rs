@@ -37,6 +37,8 @@ pub struct SearchPlan {
     pub concurrent_seconds: f64,
     /// Read connections of the FTS5 endpoint.
     pub fts_connections: u32,
+    /// Times the Florilège and raw Tantivy indexing passes run, alternating.
+    pub index_runs: usize,
 }
 
 /// Which server answers.
@@ -81,8 +83,12 @@ pub struct SizeMeasurement {
 }
 
 impl SizeMeasurement {
+    /// The fastest pass of `kind` (passes may be repeated).
     pub fn index(&self, kind: IndexKind) -> Option<&IndexPassResult> {
-        self.indexing.iter().find(|pass| pass.kind == kind)
+        self.indexing
+            .iter()
+            .filter(|pass| pass.kind == kind)
+            .min_by(|a, b| a.wall_secs.total_cmp(&b.wall_secs))
     }
 
     /// The measured run of `engine` at `concurrency` (warm-ups excluded).
@@ -152,7 +158,13 @@ async fn run_size(
 
     let index_root = dir.join("index");
     let mut indexing = Vec::new();
-    for kind in [IndexKind::Florilege, IndexKind::Tantivy, IndexKind::Fts5] {
+    // Florilège and raw Tantivy alternate `index_runs` times (the fastest of each counts); FTS5 once.
+    let mut order = Vec::new();
+    for _ in 0..plan.index_runs.max(1) {
+        order.extend([IndexKind::Florilege, IndexKind::Tantivy]);
+    }
+    order.push(IndexKind::Fts5);
+    for kind in order {
         let target = match kind {
             IndexKind::Tantivy => dir.join("raw"),
             _ => index_root.clone(),

@@ -18,7 +18,8 @@ const MB: f64 = 1_000_000.0;
 pub fn header(plan: &SearchPlan) -> String {
     format!(
         "{} instances, seed {}; query mix of {} queries ({} per kind: {}), count={COUNT}; \
-         concurrency 1: at most {} requests or {} s; concurrency {}: {} s; every pass, the server \
+         concurrency 1: at most {} requests or {} s; concurrency {}: {} s; Florilège and raw Tantivy \
+         indexing {} time(s) each, alternating (ratios use the fastest); every pass, the server \
          and each load run in its own process; FTS5 endpoint: axum + sqlx, {} read connections, \
          in the server process beside Florilège's API; answers uncompressed.\n",
         plan.instances,
@@ -30,6 +31,7 @@ pub fn header(plan: &SearchPlan) -> String {
         plan.single_seconds,
         plan.concurrency,
         plan.concurrent_seconds,
+        plan.index_runs.max(1),
         plan.fts_connections,
     )
 }
