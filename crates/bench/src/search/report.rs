@@ -71,8 +71,9 @@ pub fn corpus_table(measurements: &[SizeMeasurement]) -> String {
 /// Every indexing pass.
 pub fn indexing_table(measurements: &[SizeMeasurement]) -> String {
     let mut out = String::from(
-        "| videos | pass | documents | wall s | documents/s | CPU s (user+sys) | peak RSS MB \
-         | index MB | busiest threads (CPU s) |\n|---:|---|---:|---:|---:|---:|---:|---:|---|\n",
+        "| videos | pass | documents | wall s | documents/s | CPU s (user+sys) | CPU µs/document \
+         | peak RSS MB | index MB | busiest threads (CPU s) |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for m in measurements {
         for pass in &m.indexing {
@@ -83,7 +84,7 @@ pub fn indexing_table(measurements: &[SizeMeasurement]) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.2} | {:.0} | {:.1} ({:.1}+{:.1}) | {:.0} | {:.1} | {} |",
+                "| {} | {} | {} | {:.2} | {:.0} | {:.1} ({:.1}+{:.1}) | {:.0} | {:.0} | {:.1} | {} |",
                 m.videos,
                 pass.kind.label(),
                 pass.documents,
@@ -92,6 +93,7 @@ pub fn indexing_table(measurements: &[SizeMeasurement]) -> String {
                 pass.cpu.total(),
                 pass.cpu.user_secs,
                 pass.cpu.system_secs,
+                pass.cpu.total() * 1e6 / pass.documents.max(1) as f64,
                 pass.peak_rss_bytes as f64 / MB,
                 pass.size_bytes as f64 / MB,
                 threads.join(", "),
