@@ -4,6 +4,10 @@
 //! simulated fleet in its own process, then, for each database backend, a
 //! fetch-only reference pass and a full crawl, each in a fresh child process
 //! so that its CPU time and peak memory are its own.
+//!
+//! The search benchmark (`cargo run --release -p bench --bin search`) writes
+//! a corpus into a fresh store, measures indexing it against raw Tantivy,
+//! and queries over HTTP against SQLite FTS5 ([`search`]).
 
 pub mod crawl_pass;
 pub mod fetch_only;
@@ -14,3 +18,4 @@ pub mod orchestrate;
 pub mod pass;
 pub mod procstat;
 pub mod report;
+pub mod search;
