@@ -33,7 +33,9 @@ mod searcher;
 mod suggest;
 
 pub use build::{BuildProgress, BuildReport, rebuild};
-pub use document::{channel_summary, playlist_summary, video_summary};
+pub use document::{
+    channel_document, channel_summary, playlist_summary, video_document, video_summary,
+};
 pub use error::{IndexError, QueryError, Result};
 pub use indexer::{CatchUp, Indexer, IndexerConfig};
 pub use layout::CommitPayload;

@@ -40,7 +40,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await?;
     let searcher = Searcher::open(&args.index_root)?;
-    let state = AppState::new(store.clone(), searcher, WebConfig::default());
+    // No image cache and no instance checks: the benchmark only searches.
+    let images = args.index_root.join("no-images");
+    let state = AppState::open(store.clone(), searcher, WebConfig::default(), images, None).await?;
     let fts_router = fts::router(&args.database_url, args.fts_connections).await?;
     let florilege = TcpListener::bind("127.0.0.1:0").await?;
     let fts5 = TcpListener::bind("127.0.0.1:0").await?;
