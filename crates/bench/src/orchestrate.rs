@@ -152,25 +152,29 @@ async fn run_child(
     if let Some(url) = database_url {
         command.arg("--database-url").arg(url);
     }
+    json_of_child(&mut command, &format!("the {} pass", kind.label())).await
+}
+
+/// Runs a child process of the benchmark and reads the JSON of the last line
+/// it printed (its result); its standard error passes through.
+pub async fn json_of_child<T: serde::de::DeserializeOwned>(
+    command: &mut Command,
+    what: &str,
+) -> anyhow::Result<T> {
     let output = command
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
         .await
-        .context("running a pass")?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the {} pass failed: {}",
-        kind.label(),
-        output.status
-    );
+        .with_context(|| format!("running {what}"))?;
+    anyhow::ensure!(output.status.success(), "{what} failed: {}", output.status);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout
         .lines()
         .rev()
         .find(|line| !line.trim().is_empty())
-        .context("the pass printed no result")?;
-    serde_json::from_str(line).with_context(|| format!("reading the pass result {line:?}"))
+        .with_context(|| format!("{what} printed no result"))?;
+    serde_json::from_str(line).with_context(|| format!("reading the result of {what} {line:?}"))
 }
 
 /// The fleet in its own process, serving until its standard input closes.

@@ -39,3 +39,4 @@ pub use content::{SimAccount, SimChannel, SimPlaylist, SimVideo};
 pub use fault::FaultMode;
 pub use fleet::{Fleet, InstanceInfo, run_until_ctrl_c};
 pub use stats::{FleetStats, InstanceStats};
+pub use tables::{category_label, language_label, licence_label};

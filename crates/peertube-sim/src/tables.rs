@@ -63,19 +63,22 @@ pub(crate) fn stats_template() -> &'static Value {
     STATS.get_or_init(|| parse_template(include_str!("data/server-stats.json")))
 }
 
-pub(crate) fn category_label(id: Option<u32>) -> &'static str {
+/// PeerTube's label of a category id ("Unknown" for none or an unknown one).
+pub fn category_label(id: Option<u32>) -> &'static str {
     id.and_then(|i| CATEGORIES.get((i as usize).wrapping_sub(1)))
         .copied()
         .unwrap_or("Unknown")
 }
 
-pub(crate) fn licence_label(id: Option<u32>) -> &'static str {
+/// PeerTube's label of a licence id.
+pub fn licence_label(id: Option<u32>) -> &'static str {
     id.and_then(|i| LICENCES.get((i as usize).wrapping_sub(1)))
         .copied()
         .unwrap_or("Unknown")
 }
 
-pub(crate) fn language_label(code: Option<&str>) -> String {
+/// PeerTube's (English) name of a language code.
+pub fn language_label(code: Option<&str>) -> String {
     code.and_then(|c| languages().get(c))
         .and_then(Value::as_str)
         .unwrap_or("Unknown")

@@ -282,11 +282,18 @@ fn video_record(video: &SimVideo, origin: &Origin) -> VideoRecord {
         name: video.name.clone(),
         truncated_description: Some(video.truncated_description()),
         category_id: video.category.map(i64::from),
-        category_label: video.category.map(|id| label(CATEGORIES, id)),
+        category_label: video
+            .category
+            .map(|id| peertube_sim::category_label(Some(id)).to_owned()),
         licence_id: video.licence.map(i64::from),
-        licence_label: video.licence.map(|id| label(LICENCES, id)),
+        licence_label: video
+            .licence
+            .map(|id| peertube_sim::licence_label(Some(id)).to_owned()),
         language_id: video.language.clone(),
-        language_label: video.language.as_deref().map(language_label),
+        language_label: video
+            .language
+            .as_deref()
+            .map(|code| peertube_sim::language_label(Some(code))),
         privacy_id: 1,
         nsfw: video.nsfw,
         is_live: video.is_live,
@@ -314,63 +321,6 @@ fn video_record(video: &SimVideo, origin: &Origin) -> VideoRecord {
     }
 }
 
-/// PeerTube's category labels, by id from 1.
-const CATEGORIES: &[&str] = &[
-    "Music",
-    "Films",
-    "Vehicles",
-    "Art",
-    "Sports",
-    "Travels",
-    "Gaming",
-    "People",
-    "Comedy",
-    "Entertainment",
-    "News & Politics",
-    "How To",
-    "Education",
-    "Activism",
-    "Science & Technology",
-    "Animals",
-    "Kids",
-    "Food",
-];
-
-/// PeerTube's licence labels, by id from 1.
-const LICENCES: &[&str] = &[
-    "Attribution",
-    "Attribution - Share Alike",
-    "Attribution - No Derivatives",
-    "Attribution - Non Commercial",
-    "Attribution - Non Commercial - Share Alike",
-    "Attribution - Non Commercial - No Derivatives",
-    "Public Domain Dedication",
-];
-
-fn label(labels: &[&str], id: u32) -> String {
-    let index = usize::try_from(id).unwrap_or(usize::MAX).wrapping_sub(1);
-    labels.get(index).copied().unwrap_or("Misc").to_owned()
-}
-
-fn language_label(code: &str) -> String {
-    match code {
-        "fr" => "French",
-        "en" => "English",
-        "de" => "German",
-        "es" => "Spanish",
-        "it" => "Italian",
-        "pt" => "Portuguese",
-        "nl" => "Dutch",
-        "pl" => "Polish",
-        "sv" => "Swedish",
-        "ru" => "Russian",
-        "ja" => "Japanese",
-        "ca" => "Catalan",
-        other => other,
-    }
-    .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,8 +334,5 @@ mod tests {
                 .iter()
                 .all(|w| w.chars().next().unwrap().is_uppercase())
         );
-        assert_eq!(label(CATEGORIES, 1), "Music");
-        assert_eq!(label(CATEGORIES, 99), "Misc");
-        assert_eq!(label(LICENCES, 0), "Misc");
     }
 }

@@ -15,6 +15,7 @@ use super::indexing::{IndexKind, IndexPassResult, dir_size};
 use super::load::LoadResult;
 use super::queries;
 use super::serve::{FLORILEGE_PREFIX, FTS5_PREFIX};
+use crate::orchestrate::json_of_child;
 use crate::procstat::{CpuTimes, cpu_times};
 
 /// A whole search benchmark run.
@@ -291,26 +292,8 @@ fn kind_arg(kind: IndexKind) -> &'static str {
 
 /// Runs this program with `args` and reads the JSON of its last output line.
 async fn run_child<T: DeserializeOwned>(plan: &SearchPlan, args: &[String]) -> anyhow::Result<T> {
-    let output = Command::new(&plan.exe)
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .with_context(|| format!("running {:?}", args.first()))?;
-    anyhow::ensure!(
-        output.status.success(),
-        "{:?} failed: {}",
-        args.first(),
-        output.status
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|line| !line.trim().is_empty())
-        .context("the child printed no result")?;
-    serde_json::from_str(line).with_context(|| format!("reading the result of {:?}", args.first()))
+    let what = format!("{:?}", args.first());
+    json_of_child(Command::new(&plan.exe).args(args), &what).await
 }
 
 /// The server process, serving until its standard input closes.

@@ -8,11 +8,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use store::{InstanceStatus, Paging, PublicOrder, Selection, SelectionStatus};
+use store::{InstanceStatus, Paging, PublicOrder, Selection};
 
 use super::cached;
 use super::context::Lang;
 use super::error::PageError;
+use super::selections::published_selection;
 use crate::state::AppState;
 
 /// Entries in a feed.
@@ -139,21 +140,12 @@ pub async fn selection(
     Path((_, slug)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let internal = |error: store::StoreError| PageError::internal(&lang, error);
-    let selection = state
-        .store
-        .selection_by_slug(&slug)
-        .await
-        .map_err(internal)?
-        .filter(|selection| selection.status == SelectionStatus::Published);
-    let Some(selection) = selection else {
-        return Err(PageError::not_found(lang.code));
-    };
+    let selection = published_selection(&state, &lang, &slug).await?;
     let items = state
         .store
         .public_items(selection.id)
         .await
-        .map_err(internal)?;
+        .map_err(|error| PageError::internal(&lang, error))?;
     let base = format!("{}/{}", public_url(&state), lang.code);
     let entries: Vec<Entry> = items
         .iter()

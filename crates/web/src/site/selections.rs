@@ -6,7 +6,7 @@ use axum::response::Response;
 use index::video_summary;
 use minijinja::context;
 use serde::Deserialize;
-use store::{NsfwPolicy, Paging, PublicOrder, SelectionStatus};
+use store::{NsfwPolicy, Paging, PublicOrder, Selection, SelectionStatus};
 
 use super::context::{Lang, base, message};
 use super::error::PageError;
@@ -52,6 +52,21 @@ pub async fn list(
     )
 }
 
+/// The published selection of a slug; a 404 for any other.
+pub(super) async fn published_selection(
+    state: &AppState,
+    lang: &Lang,
+    slug: &str,
+) -> Result<Selection, PageError> {
+    state
+        .store
+        .selection_by_slug(slug)
+        .await
+        .map_err(|error| PageError::internal(lang, error))?
+        .filter(|selection| selection.status == SelectionStatus::Published)
+        .ok_or_else(|| PageError::not_found(lang.code.clone()))
+}
+
 /// `/{lang}/selections/{slug}`: a published selection and its visible videos, in order.
 pub async fn show(
     State(state): State<AppState>,
@@ -60,15 +75,7 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let internal = |error: store::StoreError| PageError::internal(&lang, error);
-    let selection = state
-        .store
-        .selection_by_slug(&slug)
-        .await
-        .map_err(internal)?
-        .filter(|selection| selection.status == SelectionStatus::Published);
-    let Some(selection) = selection else {
-        return Err(PageError::not_found(lang.code));
-    };
+    let selection = published_selection(&state, &lang, &slug).await?;
     let (policy, _) = nsfw_policy(&state, &lang).await?;
     let public = state
         .store
