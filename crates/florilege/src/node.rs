@@ -3,8 +3,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use chrono::TimeDelta;
 use crawler::images::ImageCache;
 use crawler::{CancellationToken, Crawler};
 use index::{Indexer, IndexerConfig, Searcher};
@@ -15,11 +17,18 @@ use tokio::task::JoinSet;
 use crate::config::Config;
 
 /// How often scheduled selections are looked for.
-const PUBLISH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+const PUBLISH_INTERVAL: Duration = Duration::from_secs(30);
+/// How often ended sessions and old failed sign-ins are deleted.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How long failed sign-ins are kept (throttling looks back 15 minutes).
+const SIGN_IN_FAILURES_KEPT: TimeDelta = TimeDelta::days(1);
 
-/// Publishes selections whose scheduled time has come, until cancelled.
-/// Several nodes may do it at once: the store publishes each selection once.
-async fn publish_on_schedule(store: Store, cancel: CancellationToken) {
+/// The web node's chores until cancelled: publishes selections whose
+/// scheduled time has come, and deletes expired or revoked sessions and old
+/// failed sign-ins. Several nodes may do it at once: the store publishes each
+/// selection once, and deleting twice is harmless.
+async fn housekeeping(store: Store, cancel: CancellationToken) {
+    let mut last_purge: Option<Instant> = None;
     while !cancel.is_cancelled() {
         match store.publish_due(store::now()).await {
             Ok(published) => {
@@ -28,6 +37,20 @@ async fn publish_on_schedule(store: Store, cancel: CancellationToken) {
                 }
             }
             Err(error) => tracing::error!(%error, "scheduled publication failed"),
+        }
+        if last_purge.is_none_or(|at| at.elapsed() >= PURGE_INTERVAL) {
+            last_purge = Some(Instant::now());
+            let now = store::now();
+            let purged = futures::try_join!(
+                store.purge_sessions(now),
+                store.purge_sign_in_failures(now - SIGN_IN_FAILURES_KEPT),
+            );
+            match purged {
+                Ok((sessions, failures)) => {
+                    tracing::debug!(sessions, sign_in_failures = failures, "purged");
+                }
+                Err(error) => tracing::error!(%error, "purging sessions failed"),
+            }
         }
         tokio::select! {
             () = cancel.cancelled() => {}
@@ -150,9 +173,9 @@ impl Node {
             };
             address = Some(listener.local_addr()?);
             let stop = cancel.clone();
-            let publisher = store.clone();
+            let chores = store.clone();
             tasks.spawn(async move {
-                publish_on_schedule(publisher, stop).await;
+                housekeeping(chores, stop).await;
                 Ok(())
             });
             let checker = Arc::new(CrawlerChecks(Crawler::new(
@@ -205,7 +228,7 @@ impl Node {
 /// Images fetched per fill pass, at most.
 /// The pause between two fills of the image cache (a fill with nothing to
 /// fetch is one cheap query).
-const IMAGE_FILL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
+const IMAGE_FILL_INTERVAL: Duration = Duration::from_secs(15);
 
 pub(crate) const IMAGES_PER_FILL: usize = 100_000;
 

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::Store;
+use chrono::{DateTime, Utc};
+
+use crate::db::{Backend, Store};
 use crate::error::Result;
 use crate::model::now;
 
@@ -63,7 +65,42 @@ pub struct CrawlRunCounters {
     pub latency_ms_total: i64,
 }
 
+/// One instance's crawling on one day (UTC), for the back office's charts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct CrawlDay {
+    pub instance_id: i64,
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub runs: i64,
+    pub failed_runs: i64,
+    pub requests: i64,
+    pub errors: i64,
+    pub latency_ms_total: i64,
+    pub videos_new: i64,
+    pub videos_deleted: i64,
+}
+
 impl Store {
+    /// Crawl runs started since `since`, summed per instance and day, ordered
+    /// by instance then day.
+    pub async fn crawl_days(&self, since: DateTime<Utc>) -> Result<Vec<CrawlDay>> {
+        let day = match self.backend() {
+            Backend::Sqlite => "substr(started_at, 1, 10)",
+            Backend::Postgres => "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+        };
+        let sql = format!(
+            "SELECT instance_id, {day} AS day, CAST(COUNT(*) AS BIGINT) AS runs, \
+             CAST(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed_runs, \
+             CAST(SUM(requests) AS BIGINT) AS requests, CAST(SUM(errors) AS BIGINT) AS errors, \
+             CAST(SUM(latency_ms_total) AS BIGINT) AS latency_ms_total, \
+             CAST(SUM(videos_new) AS BIGINT) AS videos_new, \
+             CAST(SUM(videos_deleted) AS BIGINT) AS videos_deleted \
+             FROM crawl_runs WHERE started_at >= $1 GROUP BY instance_id, {day} \
+             ORDER BY instance_id, day"
+        );
+        Ok(on_pool!(&self.read, p => sqlx::query_as(&sql).bind(since).fetch_all(p).await?))
+    }
+
     /// Records the start of a run and returns its id.
     pub async fn start_crawl_run(
         &self,

@@ -1656,6 +1656,107 @@ async fn concurrent_changes_are_serialised_per_selection(store: Store) {
     assert_eq!(versions, (1..=8).collect());
 }
 
+async fn removing_an_instance_purges_its_data_but_not_editors_notes(store: Store) {
+    let (instance, ids) = seed_videos(&store, 4).await;
+    let selection = draft(&store, "Gardée", None).await;
+    store
+        .add_item(selection.id, ids[0], "une note", None, None)
+        .await
+        .unwrap();
+    let image = |sha256| ImageFile {
+        sha256,
+        content_type: "image/jpeg",
+        bytes: 10,
+        width: 1,
+        height: 1,
+    };
+    let own = format!("{BASE}/lazy-static/thumbnails/1.jpg");
+    let shared = format!("{BASE}/lazy-static/thumbnails/2.jpg");
+    let elsewhere = "https://other.example/lazy-static/thumbnails/2.jpg";
+    store.record_image(&own, &image("aa"), at(1)).await.unwrap();
+    store
+        .record_image(&shared, &image("bb"), at(1))
+        .await
+        .unwrap();
+    store
+        .record_image(elsewhere, &image("bb"), at(1))
+        .await
+        .unwrap();
+    let mark = feed_mark(&store).await;
+
+    let report = store.purge_instance(instance.id).await.unwrap();
+
+    assert_eq!(report.videos, 3);
+    assert_eq!(report.videos_kept_for_selections, 1);
+    assert_eq!((report.channels, report.accounts), (1, 1));
+    assert_eq!(report.orphaned_image_files, ["aa"], "bb is still used");
+    let instance = store.instance(instance.id).await.unwrap().unwrap();
+    assert_eq!(instance.status, InstanceStatus::Rejected);
+    assert_eq!(store.count_videos(instance.id).await.unwrap(), 0);
+    assert!(store.cached_image(&own).await.unwrap().is_none());
+    assert!(store.cached_image(elsewhere).await.unwrap().is_some());
+    assert_eq!(
+        videos_queued_since(&store, mark).await,
+        set(&ids),
+        "every replica is told to drop each video"
+    );
+    let items = store.editor_items(selection.id).await.unwrap();
+    assert_eq!(items.len(), 1, "the editor's item survives");
+    assert_eq!(items[0].item.note, "une note");
+    assert!(items[0].broken.is_some(), "and is flagged");
+    assert!(matches!(
+        store.purge_instance(999).await,
+        Err(StoreError::NotFound("instance"))
+    ));
+}
+
+async fn crawl_runs_are_summed_per_instance_and_day(store: Store) {
+    let (instance, _) = seed_videos(&store, 1).await;
+    let counters = CrawlRunCounters {
+        requests: 10,
+        errors: 1,
+        latency_ms_total: 500,
+        videos_new: 3,
+        ..CrawlRunCounters::default()
+    };
+    for status in [CrawlRunStatus::Succeeded, CrawlRunStatus::Failed] {
+        let run = store
+            .start_crawl_run(instance.id, CrawlRunKind::Sweep, "test")
+            .await
+            .unwrap();
+        store
+            .finish_crawl_run(run, status, &counters, None)
+            .await
+            .unwrap();
+    }
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    let days = store
+        .crawl_days(Utc::now() - TimeDelta::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        days,
+        [CrawlDay {
+            instance_id: instance.id,
+            day: today,
+            runs: 2,
+            failed_runs: 1,
+            requests: 20,
+            errors: 2,
+            latency_ms_total: 1000,
+            videos_new: 6,
+            videos_deleted: 0,
+        }]
+    );
+    assert!(
+        store
+            .crawl_days(Utc::now() + TimeDelta::hours(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 crate::backend_tests!(
     themes_are_ordered_and_their_slugs_unique,
     selections_start_as_drafts_with_a_first_revision,
@@ -1674,4 +1775,6 @@ crate::backend_tests!(
     removal_requests_are_answered_once,
     the_audit_log_is_filtered_and_paged_newest_first,
     settings_are_typed_and_checked,
+    removing_an_instance_purges_its_data_but_not_editors_notes,
+    crawl_runs_are_summed_per_instance_and_day,
 );

@@ -1,5 +1,7 @@
 //! The web crate's settings.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use serde::{Deserialize, Serialize};
 
 /// How the site is served.
@@ -11,6 +13,10 @@ pub struct WebConfig {
     pub public_url: String,
     /// The name shown in titles and feeds.
     pub site_name: String,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed when they
+    /// connect, to know a client's address (sign-in throttling, logs).
+    /// Loopback by default, for a proxy on the same machine.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -18,6 +24,10 @@ impl Default for WebConfig {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             site_name: "Florilège".into(),
+            trusted_proxies: vec![
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ],
         }
     }
 }

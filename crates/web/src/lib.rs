@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod api;
+mod client;
 mod config;
 mod error;
 mod metrics;

@@ -73,7 +73,12 @@ struct Browser<'a> {
 
 impl<'a> Browser<'a> {
     async fn sign_in(site: &'a Site, username: &str) -> Self {
-        let (status, set_cookie) = try_sign_in(site, username, PASSWORD).await;
+        Self::sign_in_with(site, username, PASSWORD, "/admin").await
+    }
+
+    /// Signs in with `password`; the CSRF token is read on `landing`.
+    async fn sign_in_with(site: &'a Site, username: &str, password: &str, landing: &str) -> Self {
+        let (status, set_cookie) = try_sign_in(site, username, password).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "signed in");
         let cookie = set_cookie.split(';').next().unwrap().to_owned();
         let mut browser = Self {
@@ -82,7 +87,7 @@ impl<'a> Browser<'a> {
             cookie,
             csrf: String::new(),
         };
-        let home = browser.get("/admin").await;
+        let home = browser.get(landing).await;
         assert_eq!(home.status, StatusCode::OK);
         browser.csrf = field(&home.body, "csrf");
         browser
@@ -669,12 +674,148 @@ async fn every_page_renders(site: &Site) {
         .next()
         .unwrap()
         .to_owned();
-    let (status, _) = try_sign_in(site, "newbie", &password).await;
+    a_temporary_password_is_changed_first(site, "newbie", &password).await;
+}
+
+/// A user signed in with a temporary password can only change it, then works as usual.
+async fn a_temporary_password_is_changed_first(site: &Site, username: &str, temporary: &str) {
+    let newbie = Browser::sign_in_with(site, username, temporary, "/admin/account").await;
+    let home = newbie.get("/admin").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location, "/admin/account");
+    let page = newbie.get("/admin/account").await;
+    assert!(page.body.contains("temporary password"), "{}", page.body);
+    let create = newbie
+        .post("/admin/selections", &[("title", "Trop tôt")])
+        .await;
+    assert_eq!(create.status, StatusCode::FORBIDDEN);
+
+    let new = "a long and personal sentence";
+    let change = async |current, new, confirm| {
+        let fields = [("current", current), ("new", new), ("confirm", confirm)];
+        newbie.post("/admin/account", &fields).await
+    };
+    for (refused, because) in [
+        (change("wrong", new, new).await, "current password is wrong"),
+        (change(temporary, "short", "short").await, "too short"),
+        (
+            change(temporary, new, "another long sentence").await,
+            "differ",
+        ),
+    ] {
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains(because),
+            "{because}: {}",
+            refused.body
+        );
+    }
+    let changed = change(temporary, new, new).await;
+    assert_eq!(changed.location, "/admin/account?notice=password_changed");
+    assert_eq!(newbie.get("/admin").await.status, StatusCode::OK);
+    let (status, _) = try_sign_in(site, username, temporary).await;
     assert_eq!(
         status,
-        StatusCode::SEE_OTHER,
-        "the temporary password works"
+        StatusCode::UNAUTHORIZED,
+        "the temporary one is gone"
     );
+    let (status, _) = try_sign_in(site, username, new).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let audit = site
+        .store()
+        .audit_log(&store::AuditFilter {
+            action: Some("user.password"),
+            ..store::AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 1);
+}
+
+async fn removing_an_instance_purges_it_from_search_and_charts_show_crawls(site: &Site) {
+    user(site, "root", Role::Admin).await;
+    let admin = Browser::sign_in(site, "root").await;
+    let store = site.store();
+    let instance = store
+        .instance_by_host("tube.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let run = store
+        .start_crawl_run(instance.id, store::CrawlRunKind::Sweep, "test")
+        .await
+        .unwrap();
+    let counters = store::CrawlRunCounters {
+        requests: 42,
+        errors: 2,
+        latency_ms_total: 4200,
+        ..store::CrawlRunCounters::default()
+    };
+    store
+        .finish_crawl_run(run, store::CrawlRunStatus::Succeeded, &counters, None)
+        .await
+        .unwrap();
+    let page = admin.get("/admin/instances").await;
+    // The overall chart, and one per instance of the corpus.
+    assert_eq!(page.body.matches("<svg class=\"chart\"").count(), 1 + 2);
+    assert!(page.body.contains("42 requests, 2 errors"), "{}", page.body);
+    assert!(page.body.contains("mean latency 100 ms"));
+
+    let (_, before) = site.get_json("/api/v1/search/videos?search=marathon").await;
+    assert_eq!(names(&before).len(), 1);
+    let removed = admin
+        .post(
+            &format!("/admin/instances/{}", instance.id),
+            &[("action", "remove")],
+        )
+        .await;
+    assert_eq!(removed.location, "/admin/instances?notice=removed");
+    site.settle().await;
+    let (_, after) = site.get_json("/api/v1/search/videos?search=marathon").await;
+    assert!(names(&after).is_empty(), "{after}");
+    assert_eq!(store.count_videos(instance.id).await.unwrap(), 0);
+    let removed = store.instance(instance.id).await.unwrap().unwrap();
+    assert_eq!(removed.status, store::InstanceStatus::Rejected);
+    let audit = admin.get("/admin/audit?action=instance.remove").await;
+    assert!(audit.body.contains("tube.example"));
+}
+
+async fn throttling_counts_the_client_behind_a_trusted_proxy(site: &Site) {
+    let attempt = |forwarded: &'static str, username: String| async move {
+        let page = client()
+            .get(site.url("/admin/sign-in"))
+            .send()
+            .await
+            .unwrap();
+        let token = field(&page.text().await.unwrap(), "token");
+        client()
+            .post(site.url("/admin/sign-in"))
+            .header("x-forwarded-for", forwarded)
+            .form(&[
+                ("token", token.as_str()),
+                ("username", username.as_str()),
+                ("password", "guess"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    for n in 0..20 {
+        let status = attempt("198.51.100.7", format!("someone{n}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = attempt("198.51.100.7", "someone_else".into()).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "that client is throttled"
+    );
+    let status = attempt("198.51.100.8", "someone_else".into()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "another client is not");
+    // Claims to the left of the proxy's own entry are not believed.
+    let status = attempt("198.51.100.9, 198.51.100.7", "someone_else".into()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 site_tests!(
@@ -686,4 +827,6 @@ site_tests!(
     two_editors_saving_one_selection_conflict,
     an_admin_approves_a_submission_and_blocks_a_channel,
     every_page_renders,
+    removing_an_instance_purges_it_from_search_and_charts_show_crawls,
+    throttling_counts_the_client_behind_a_trusted_proxy,
 );

@@ -1,9 +1,7 @@
 //! Signing in and out, the signed-in user extractors, and CSRF-checked forms.
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Query, Request, State};
+use axum::extract::{Form, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use chrono::{TimeDelta, Utc};
@@ -101,6 +99,19 @@ impl FromRequestParts<AppState> for Editor {
                 "admin.error.signed_out",
             ));
         };
+        // A temporary password must be replaced before anything else.
+        let path = parts.uri.path();
+        if session.user.must_change_password && !PASSWORD_PATHS.contains(&path) {
+            if parts.method == Method::GET || parts.method == Method::HEAD {
+                return Err(see_other(ACCOUNT_PATH).into());
+            }
+            return Err(refuse(
+                state,
+                &lang,
+                StatusCode::FORBIDDEN,
+                "admin.error.must_change_password",
+            ));
+        }
         Ok(Self {
             user: session.user,
             csrf: session.csrf_token,
@@ -109,6 +120,13 @@ impl FromRequestParts<AppState> for Editor {
         })
     }
 }
+
+/// Where users change their own password.
+const ACCOUNT_PATH: &str = "/admin/account";
+/// What a user who must change their password may still use.
+const PASSWORD_PATHS: &[&str] = &[ACCOUNT_PATH, "/admin/sign-out"];
+/// The shortest password accepted.
+const MIN_PASSWORD_CHARS: usize = 12;
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = Refusal;
@@ -250,16 +268,20 @@ pub struct SignIn {
     next: String,
 }
 
-fn client_address(parts: &axum::http::Extensions) -> String {
-    parts
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
+/// The client's address, through trusted proxies, for throttling.
+fn client_address(state: &AppState, request: &Request) -> String {
+    crate::client::client_ip(
+        request.extensions(),
+        request.headers(),
+        &state.config.trusted_proxies,
+    )
+    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// `POST /admin/sign-in`: checks the password, unless this account or this
 /// address failed too often lately.
 pub async fn sign_in(State(state): State<AppState>, request: Request) -> Reply {
-    let address = client_address(request.extensions());
+    let address = client_address(&state, &request);
     let headers = request.headers().clone();
     let lang = language(&state, &headers);
     let user_agent = headers
@@ -378,4 +400,130 @@ pub async fn sign_out(State(state): State<AppState>, posted: Posted<Nothing>) ->
         .map_err(internal)?,
     );
     Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AccountQuery {
+    notice: String,
+}
+
+/// `GET /admin/account`: one's own account and the password form (the only
+/// page reachable while a temporary password is in use).
+pub async fn account(
+    State(state): State<AppState>,
+    editor: Editor,
+    Query(query): Query<AccountQuery>,
+) -> Reply {
+    let notice = (query.notice == "password_changed").then_some("admin.account.changed");
+    account_page(&state, &editor, notice, None, StatusCode::OK)
+}
+
+fn account_page(
+    state: &AppState,
+    editor: &Editor,
+    notice: Option<&str>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Reply {
+    render(
+        state,
+        status,
+        "admin/account.html",
+        context! {
+            forced => editor.user.must_change_password,
+            notice,
+            error,
+            min_chars => MIN_PASSWORD_CHARS,
+            ..admin_base(state, &editor.lang, Some(editor))
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+/// `POST /admin/account`: changes one's password (the current one is asked
+/// again, and wrong guesses count as failed sign-ins); signs out every
+/// other session.
+pub async fn change_password(State(state): State<AppState>, request: Request) -> Reply {
+    let address = client_address(&state, &request);
+    let posted = Posted::<PasswordForm>::from_request(request, &state).await?;
+    let (editor, form) = (&posted.editor, &posted.form);
+    let refused = |error| {
+        account_page(
+            &state,
+            editor,
+            None,
+            Some(error),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    let username = editor.user.username.as_str();
+    let now = Utc::now();
+    let (by_account, by_address) = state
+        .store
+        .recent_sign_in_failures(username, &address, now - THROTTLE_WINDOW)
+        .await
+        .map_err(internal)?;
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        return account_page(
+            &state,
+            editor,
+            None,
+            Some("admin.sign_in.throttled"),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let checked = state
+        .store
+        .check_password(username, &form.current)
+        .await
+        .map_err(internal)?;
+    if checked.is_none() {
+        state
+            .store
+            .record_sign_in_failure(username, &address, now)
+            .await
+            .map_err(internal)?;
+        return refused("admin.account.wrong_current");
+    }
+    if form.new.chars().count() < MIN_PASSWORD_CHARS {
+        return refused("admin.account.too_short");
+    }
+    if form.new != form.confirm {
+        return refused("admin.account.mismatch");
+    }
+    if form.new == form.current {
+        return refused("admin.account.unchanged");
+    }
+    state
+        .store
+        .set_password(editor.id(), &form.new, false)
+        .await
+        .map_err(internal)?;
+    let signed_out = state
+        .store
+        .revoke_user_sessions(editor.id(), Some(&editor.token), now)
+        .await
+        .map_err(internal)?;
+    state
+        .store
+        .audit(
+            Some(editor.id()),
+            "user.password",
+            "user",
+            username,
+            &serde_json::json!({ "other_sessions_revoked": signed_out }),
+        )
+        .await
+        .map_err(internal)?;
+    Ok(see_other(&format!(
+        "{ACCOUNT_PATH}?notice=password_changed"
+    )))
 }

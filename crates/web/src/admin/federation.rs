@@ -1,14 +1,18 @@
 //! The federation: the submissions queue, the instance list with its crawl health, and candidates found in followings.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use chrono::{NaiveTime, TimeDelta, Utc};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use serde_json::json;
 use store::{InstanceStatus, Paging, StoreError, SubmissionStatus};
 
 use super::auth::Posted;
-use super::{Admin, Reply, admin_base, internal, refuse, render, see_other};
+use super::charts::{self, Histories};
+use super::{Admin, Refusal, Reply, admin_base, internal, refuse, render, see_other};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -23,6 +27,7 @@ const NOTICES: &[&str] = &[
     "changed",
     "invalid",
     "blocked_instance",
+    "removed",
 ];
 
 fn notice_key(notice: &str) -> Option<String> {
@@ -122,40 +127,88 @@ pub struct InstancesQuery {
     notice: String,
 }
 
-/// `GET /admin/instances`: every instance with its health; candidates (pending) first.
+/// Days of crawl history the instance list charts.
+const HISTORY_DAYS: u16 = 14;
+
+/// `GET /admin/instances`: every instance with its health and crawl history; candidates (pending) first.
 pub async fn instances(
     State(state): State<AppState>,
     Admin(editor): Admin,
     Query(query): Query<InstancesQuery>,
 ) -> Reply {
     let status = query.status.parse::<InstanceStatus>().ok();
-    let counts = state
+    let counts: HashMap<i64, i64> = state
         .store
         .video_counts_by_instance()
         .await
-        .map_err(internal)?;
-    let all = state.store.list_instances(status).await.map_err(internal)?;
-    let describe = |instance: &store::Instance| -> Value {
-        let videos = counts
-            .iter()
-            .find(|(id, _)| *id == instance.id)
-            .map_or(0, |(_, count)| *count);
-        context! { instance, videos }
-    };
-    let candidates: Vec<Value> = all
-        .iter()
-        .filter(|instance| {
-            instance.status == InstanceStatus::Pending
-                && instance.origin == store::InstanceOrigin::Following
-        })
-        .map(describe)
+        .map_err(internal)?
+        .into_iter()
         .collect();
+    let today = Utc::now().date_naive();
+    let since = (today - TimeDelta::days(i64::from(HISTORY_DAYS) - 1)).and_time(NaiveTime::MIN);
+    let crawl_days = state
+        .store
+        .crawl_days(since.and_utc())
+        .await
+        .map_err(internal)?;
+    let histories = Histories::new(&crawl_days, today, HISTORY_DAYS);
+    let lang = &editor.lang;
+    let catalogue = state
+        .site
+        .languages
+        .get(lang)
+        .unwrap_or_else(|| state.site.languages.default_language());
+    let chart = |days: &[charts::Day], host: Option<&str>, detailed: bool| -> Value {
+        let (requests, errors, latency) = charts::totals(days);
+        let title = match host {
+            Some(host) => catalogue.message("admin.instance.chart_of", &[("host", host.into())]),
+            None => catalogue.message("admin.instance.chart_all", &[]),
+        };
+        let description = catalogue.message(
+            "admin.instance.chart_desc",
+            &[
+                ("days", HISTORY_DAYS.to_string()),
+                ("requests", requests.to_string()),
+                ("errors", errors.to_string()),
+                (
+                    "latency",
+                    latency.map_or_else(|| "—".into(), |ms| format!("{ms:.0}")),
+                ),
+            ],
+        );
+        let (width, height) = if detailed { (560, 140) } else { (112, 28) };
+        let frame = charts::Frame {
+            width,
+            height,
+            title: &title,
+            description: &description,
+            detailed,
+        };
+        context! {
+            svg => Value::from_safe_string(charts::render(days, &frame)),
+            requests,
+            errors,
+            latency_ms => latency.map(f64::round),
+        }
+    };
+    let describe = |instance: &store::Instance| -> Value {
+        let empty = Histories::new(&[], today, HISTORY_DAYS).overall;
+        let days = histories.by_instance.get(&instance.id).unwrap_or(&empty);
+        context! {
+            instance,
+            videos => counts.get(&instance.id).copied().unwrap_or(0),
+            history => chart(days, Some(&instance.host), false),
+        }
+    };
+    let is_candidate = |instance: &&store::Instance| {
+        instance.status == InstanceStatus::Pending
+            && instance.origin == store::InstanceOrigin::Following
+    };
+    let all = state.store.list_instances(status).await.map_err(internal)?;
+    let candidates: Vec<Value> = all.iter().filter(is_candidate).map(describe).collect();
     let instances: Vec<Value> = all
         .iter()
-        .filter(|instance| {
-            !(instance.status == InstanceStatus::Pending
-                && instance.origin == store::InstanceOrigin::Following)
-        })
+        .filter(|instance| !is_candidate(instance))
         .map(describe)
         .collect();
     render(
@@ -165,10 +218,12 @@ pub async fn instances(
         context! {
             instances,
             candidates,
+            overall => chart(&histories.overall, None, true),
+            history_days => HISTORY_DAYS,
             status => status.map(InstanceStatus::as_str),
             statuses => ["pending", "approved", "paused", "rejected", "blocked", "dead"],
             notice => notice_key(&query.notice),
-            ..admin_base(&state, &editor.lang, Some(&editor))
+            ..admin_base(&state, lang, Some(&editor))
         },
     )
 }
@@ -197,10 +252,14 @@ pub async fn change_instance(
         ));
     };
     let action = posted.form.action.as_str();
+    if action == "remove" {
+        purge_instance(&state, editor.id(), &instance).await?;
+        return Ok(see_other("/admin/instances?notice=removed"));
+    }
     let status = match action {
         "pause" => Some(InstanceStatus::Paused),
         "resume" | "approve" => Some(InstanceStatus::Approved),
-        "dismiss" | "remove" => Some(InstanceStatus::Rejected),
+        "dismiss" => Some(InstanceStatus::Rejected),
         "crawl" => None,
         _ => return Ok(see_other("/admin/instances?notice=invalid")),
     };
@@ -226,4 +285,49 @@ pub async fn change_instance(
         .await
         .map_err(internal)?;
     Ok(see_other("/admin/instances?notice=changed"))
+}
+
+/// Removes an instance and what was crawled of it (see
+/// [`store::Store::purge_instance`]), deletes the image files nothing else
+/// uses, and writes it to the audit log.
+pub(super) async fn purge_instance(
+    state: &AppState,
+    editor_id: i64,
+    instance: &store::Instance,
+) -> Result<(), Refusal> {
+    let report = state
+        .store
+        .purge_instance(instance.id)
+        .await
+        .map_err(internal)?;
+    for sha256 in &report.orphaned_image_files {
+        let Some(path) = store::image_file_path(&state.site.images_dir, sha256) else {
+            continue;
+        };
+        if let Err(error) = tokio::fs::remove_file(&path).await
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), %error, "cannot delete a purged image");
+        }
+    }
+    state
+        .store
+        .audit(
+            Some(editor_id),
+            "instance.remove",
+            "instance",
+            &instance.host,
+            &json!({
+                "from": instance.status.as_str(),
+                "videos": report.videos,
+                "videos_kept_for_selections": report.videos_kept_for_selections,
+                "channels": report.channels,
+                "accounts": report.accounts,
+                "playlists": report.playlists,
+                "image_files": report.orphaned_image_files.len(),
+            }),
+        )
+        .await
+        .map_err(internal)?;
+    Ok(())
 }

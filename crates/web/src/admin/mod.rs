@@ -5,6 +5,7 @@
 //! cannot be added without its access rule being checked.
 
 mod auth;
+mod charts;
 mod federation;
 mod moderation;
 mod people;
@@ -68,6 +69,9 @@ pub const ROUTES: &[AdminRoute] = &[
         post(auth::sign_out)
     }),
     route("/admin", GET, Access::Editor, || get(selections::dashboard)),
+    route("/admin/account", BOTH, Access::Editor, || {
+        get(auth::account).post(auth::change_password)
+    }),
     route("/admin/preview", POST, Access::Editor, || {
         post(selections::markdown_preview)
     }),

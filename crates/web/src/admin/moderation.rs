@@ -345,6 +345,8 @@ pub struct AnswerForm {
     /// `video`) and its target; empty to accept without a block.
     block_kind: String,
     block_target: String,
+    /// With an instance block: `on` also purges what was crawled of it.
+    purge: String,
 }
 
 /// `POST /admin/removals/{id}`: accept (with a block) or refuse, with an answer.
@@ -372,17 +374,29 @@ pub async fn answer_removal(
                 })
                 .await
             {
-                Ok((block, _)) => state
-                    .store
-                    .audit(
-                        Some(editor.id()),
-                        "block.add",
-                        kind.as_str(),
-                        &block.target,
-                        &json!({ "reason": reason }),
-                    )
-                    .await
-                    .map_err(internal)?,
+                Ok((block, _)) => {
+                    state
+                        .store
+                        .audit(
+                            Some(editor.id()),
+                            "block.add",
+                            kind.as_str(),
+                            &block.target,
+                            &json!({ "reason": reason }),
+                        )
+                        .await
+                        .map_err(internal)?;
+                    if kind == BlockKind::Instance
+                        && form.purge == "on"
+                        && let Some(instance) = state
+                            .store
+                            .instance_by_host(&block.target)
+                            .await
+                            .map_err(internal)?
+                    {
+                        super::federation::purge_instance(&state, editor.id(), &instance).await?;
+                    }
+                }
                 Err(StoreError::Invalid { .. }) => {
                     return Ok(see_other("/admin/blocks?notice=block_invalid"));
                 }
