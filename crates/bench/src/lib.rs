@@ -8,6 +8,9 @@
 //! The search benchmark (`cargo run --release -p bench --bin search`) writes
 //! a corpus into a fresh store, measures indexing it against raw Tantivy,
 //! and queries over HTTP against SQLite FTS5 ([`search`]).
+//!
+//! The pages benchmark (`cargo run --release -p bench --bin pages`) loads
+//! public pages with wrk against nginx serving the same bytes ([`pages`]).
 
 pub mod crawl_pass;
 pub mod fetch_only;
@@ -15,6 +18,7 @@ pub mod fleet;
 pub mod knobs;
 pub mod measure;
 pub mod orchestrate;
+pub mod pages;
 pub mod pass;
 pub mod procstat;
 pub mod report;

@@ -13,7 +13,13 @@ const SECTIONS: &[&str] = &["database", "crawler", "images", "web"];
 /// Top-level keys that begin like a section name.
 const TOP_LEVEL: &[&str] = &["database_url"];
 /// `FLORILEGE_*` variables that are not settings.
-const NOT_SETTINGS: &[&str] = &["config", "log", "test_postgres_url", "require_browser"];
+const NOT_SETTINGS: &[&str] = &[
+    "config",
+    "log",
+    "test_postgres_url",
+    "require_browser",
+    "require_bench_tools",
+];
 
 /// The effective configuration of one process.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -129,7 +129,10 @@ pub fn page(
     Ok(cached(headers, html, "text/html; charset=utf-8"))
 }
 
-/// A body with a content ETag: 304 when `If-None-Match` has it.
+/// A body with a content ETag: 304 when `If-None-Match` has it. Browsers and
+/// proxies may keep it but must ask again before each use (`no-cache`), so a
+/// block or an unpublished selection shows at once; asking again is cheap, as
+/// the server keeps rendered pages and answers 304 while nothing changed.
 pub fn cached(headers: &HeaderMap, body: String, content_type: &'static str) -> Response {
     let etag = format!(
         "\"{}\"",
@@ -147,7 +150,7 @@ pub fn cached(headers: &HeaderMap, body: String, content_type: &'static str) -> 
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     out.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
+        HeaderValue::from_static("public, no-cache"),
     );
     if let Ok(value) = HeaderValue::from_str(&etag) {
         out.insert(header::ETAG, value);
