@@ -110,12 +110,12 @@ pub async fn run(plan: &PagesPlan) -> anyhow::Result<Vec<PageResult>> {
         let _ = stopped.await;
     }));
 
-    let query = report
+    let word = report
         .samples
         .first()
         .and_then(|sample| sample.name.split_whitespace().next())
-        .unwrap_or("video")
-        .to_owned();
+        .unwrap_or("video");
+    let query: String = form_urlencoded::byte_serialize(word.as_bytes()).collect();
     let pages = [
         ("home", "/en/".to_owned()),
         ("selection (24 videos)", format!("/en/selections/{slug}")),
