@@ -251,6 +251,12 @@ pub async fn restore(source: &Path, database_url: &str, force: bool) -> Result<R
 async fn stage(source: &Path, staged: &Path) -> Result<Contents> {
     remove_with_sidecars(staged)?;
     std::fs::copy(source, staged).map_err(|error| io_error("copy", source, &error))?;
+    // A database copied while in use may keep commits in its write-ahead log.
+    let wal = with_suffix(source, "-wal");
+    if wal.exists() {
+        let staged_wal = with_suffix(staged, "-wal");
+        std::fs::copy(&wal, &staged_wal).map_err(|error| io_error("copy", &wal, &error))?;
+    }
     check_database(staged).await?;
     let config = StoreConfig {
         database_url: format!("sqlite://{}", staged.display()),
@@ -258,6 +264,11 @@ async fn stage(source: &Path, staged: &Path) -> Result<Contents> {
     };
     let store = Store::open(&config).await?;
     let contents = store.contents().await;
+    if let Pool::Sqlite(pool) = &store.write {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await?;
+    }
     store.close().await;
     std::fs::File::open(staged)
         .and_then(|file| file.sync_all())

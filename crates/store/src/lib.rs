@@ -85,6 +85,8 @@ pub use videos::{
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_backup;
+#[cfg(test)]
 mod tests_editorial;
 #[cfg(test)]
 mod tests_images;
