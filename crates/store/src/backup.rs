@@ -121,15 +121,20 @@ impl Store {
 /// counts what it holds. The file may be written to (SQLite's own
 /// bookkeeping): check a copy of what must stay untouched.
 pub async fn check_database(path: &Path) -> Result<Contents> {
+    check_copy(path, path).await
+}
+
+/// Checks the database at `path`, naming it `shown` in errors (the file it was copied from).
+async fn check_copy(path: &Path, shown: &Path) -> Result<Contents> {
     let header = read_header(path)?;
     if header != SQLITE_HEADER {
         return Err(StoreError::Backup(format!(
             "{} is not a SQLite database",
-            path.display()
+            shown.display()
         )));
     }
     let mut connection = SqliteConnectOptions::new().filename(path).connect().await?;
-    let checked = check_connection(&mut connection, path).await;
+    let checked = check_connection(&mut connection, shown).await;
     connection.close().await?;
     checked
 }
@@ -257,7 +262,7 @@ async fn stage(source: &Path, staged: &Path) -> Result<Contents> {
         let staged_wal = with_suffix(staged, "-wal");
         std::fs::copy(&wal, &staged_wal).map_err(|error| io_error("copy", &wal, &error))?;
     }
-    check_database(staged).await?;
+    check_copy(staged, source).await?;
     let config = StoreConfig {
         database_url: format!("sqlite://{}", staged.display()),
         ..StoreConfig::default()

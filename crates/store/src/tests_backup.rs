@@ -57,9 +57,14 @@ async fn a_backup_during_writes_holds_exactly_the_commits_before_it_and_restores
     assert!(after > before, "writes went on during the backup");
 
     let held = usize::try_from(contents.selections).unwrap();
-    assert!((before..=after).contains(&held), "{before} ≤ {held} ≤ {after}");
+    assert!(
+        (before..=after).contains(&held),
+        "{before} ≤ {held} ≤ {after}"
+    );
     assert!(!dir.path().join("backup.db.partial").exists());
-    assert!(matches!(store.backup_to(&backup).await, Err(StoreError::Backup(m)) if m.contains("already exists")));
+    assert!(
+        matches!(store.backup_to(&backup).await, Err(StoreError::Backup(m)) if m.contains("already exists"))
+    );
 
     let restored_path = dir.path().join("restored/florilege.db");
     let restored = backup::restore(&backup, &sqlite_url(&restored_path), false)
@@ -80,8 +85,13 @@ async fn a_backup_during_writes_holds_exactly_the_commits_before_it_and_restores
 
     // The copy is in use now: replacing it needs --force, and keeps the old file.
     let refused = backup::restore(&backup, &config.database_url, false).await;
-    assert!(matches!(&refused, Err(StoreError::Backup(m)) if m.contains("in use")), "{refused:?}");
-    let forced = backup::restore(&backup, &config.database_url, true).await.unwrap();
+    assert!(
+        matches!(&refused, Err(StoreError::Backup(m)) if m.contains("in use")),
+        "{refused:?}"
+    );
+    let forced = backup::restore(&backup, &config.database_url, true)
+        .await
+        .unwrap();
     let aside = forced.set_aside.expect("the replaced database is kept");
     assert!(aside.exists() && restored_path.exists());
     copy.close().await;
@@ -129,9 +139,16 @@ async fn restores_refuse_what_is_not_a_florilege_database_and_change_nothing() {
         (&newer, "schema version 9999, newer"),
         (&dir.path().join("absent.db"), "is not a file"),
     ] {
-        let error = backup::restore(source, &url, true).await.unwrap_err().to_string();
+        let error = backup::restore(source, &url, true)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(error.contains(expected), "{expected}: {error}");
-        assert_eq!(std::fs::read(&target).unwrap(), original, "{expected}: target changed");
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            original,
+            "{expected}: target changed"
+        );
     }
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -154,7 +171,10 @@ async fn postgres_backups_point_to_pg_dump() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(error.contains("pg_dump") && error.contains("docs/deployment.md"), "{error}");
+    assert!(
+        error.contains("pg_dump") && error.contains("docs/deployment.md"),
+        "{error}"
+    );
     let error = backup::restore(&dir.path().join("x.db"), &test.config.database_url, false)
         .await
         .unwrap_err()
