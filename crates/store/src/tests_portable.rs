@@ -359,16 +359,17 @@ async fn bad_files_are_refused_and_write_nothing(store: Store) {
             .contains("JSON")
     );
 
-    let refusals: [(&str, fn(&mut Showcase)); 5] = [
+    type Spoil = fn(&mut Showcase);
+    let refusals: [(&str, Spoil); 5] = [
         ("Not A Slug", |s| s.selections[0].slug = "Not A Slug".into()),
         ("twice", |s| {
-            s.selections[1].slug = s.selections[0].slug.clone()
+            s.selections[1].slug = s.selections[0].slug.clone();
         }),
         ("not among the file's themes", |s| {
-            s.selections[1].themes.push("absent".into())
+            s.selections[1].themes.push("absent".into());
         }),
         ("not one of the items", |s| {
-            s.selections[0].cover = s.selections[0].items.pop().map(|i| i.video)
+            s.selections[0].cover = s.selections[0].items.pop().map(|i| i.video);
         }),
         ("title", |s| s.selections[2].title = " ".into()),
     ];
