@@ -23,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
     let html = to_safe_html(markdown);
     for tag in tags(&html) {
         let name = tag.name.to_ascii_lowercase();
-        assert!(!FORBIDDEN_TAGS.contains(&name.as_str()), "<{name}> in {html}");
+        assert!(
+            !FORBIDDEN_TAGS.contains(&name.as_str()),
+            "<{name}> in {html}"
+        );
         for (attribute, value) in &tag.attributes {
             let attribute = attribute.to_ascii_lowercase();
             assert!(!attribute.starts_with("on"), "{attribute}= in {html}");

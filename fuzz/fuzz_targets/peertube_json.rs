@@ -62,7 +62,11 @@ fuzz_target!(|body: &[u8]| {
 
 /// The helpers the crawler calls on every video of a page.
 fn video_helpers(video: &Video, base: &Url) {
-    let _ = (video.host(), video.is_local_to("video.example"), video.is_nsfw());
+    let _ = (
+        video.host(),
+        video.is_local_to("video.example"),
+        video.is_nsfw(),
+    );
     let _ = (video.absolute_url(base), video.embed_absolute_url(base));
     let _ = (
         video.thumbnail_absolute_url(base),

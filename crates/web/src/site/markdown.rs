@@ -63,7 +63,10 @@ mod tests {
              <a href=\" &#10;JaVa&#13;Script:alert(2)\">newline</a> \
              <a href=\"&#106;avasc&#6;&#6;ript:alert(3)\">control</a>",
         );
-        assert!(html.contains(">tab</a>") && html.contains(">newline</a>"), "{html}");
+        assert!(
+            html.contains(">tab</a>") && html.contains(">newline</a>"),
+            "{html}"
+        );
         for link in html.split("href=\"").skip(1) {
             let url: String = link[..link.find('"').unwrap()]
                 .chars()
@@ -72,6 +75,9 @@ mod tests {
             let url = url.trim_matches(|c: char| c <= ' ').to_ascii_lowercase();
             assert!(!url.starts_with("javascript:"), "{url:?} in {html}");
         }
-        assert!(html.contains("href=\"javasc\u{6}\u{6}ript:alert(3)\""), "{html}");
+        assert!(
+            html.contains("href=\"javasc\u{6}\u{6}ript:alert(3)\""),
+            "{html}"
+        );
     }
 }
