@@ -25,6 +25,9 @@ pub enum StoreError {
         column: &'static str,
         message: String,
     },
+    /// A backup or restore that cannot be done, with what to do instead.
+    #[error("{0}")]
+    Backup(String),
     #[error("password hashing failed: {0}")]
     Password(String),
     /// A theme or selection slug that another one already uses.

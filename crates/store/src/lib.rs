@@ -9,6 +9,7 @@
 mod db;
 mod address;
 mod audit;
+pub mod backup;
 mod blocks;
 mod crawl_state;
 mod documents;
@@ -21,6 +22,8 @@ mod paging;
 pub mod passwords;
 mod playlist_documents;
 mod playlists;
+pub mod portable;
+mod portable_import;
 mod purge;
 mod removals;
 mod runs;
@@ -41,6 +44,7 @@ pub mod testing;
 
 pub use address::{AddressError, InstanceAddress, is_public_ip};
 pub use audit::{AuditEntry, AuditFilter};
+pub use backup::{Contents, Restored};
 pub use blocks::{Block, NewBlock, normalize_block_target};
 pub use crawl_state::CrawlOutcome;
 pub use db::{Backend, Store, StoreConfig, redact_url};
@@ -58,6 +62,8 @@ pub use paging::{Page, Paging};
 pub use passwords::{hash_password, verify_password};
 pub use playlist_documents::PlaylistDocument;
 pub use playlists::{Playlist, PlaylistRecord};
+pub use portable::{PortableItem, PortableSelection, PortableTheme, Showcase, VideoRef};
+pub use portable_import::{ImportOptions, ImportReport, MissingVideo};
 pub use purge::PurgeReport;
 pub use removals::{NewRemovalRequest, RemovalRequest};
 pub use runs::{CrawlDay, CrawlRunCounters, CrawlRunKind, CrawlRunStatus};
@@ -81,8 +87,12 @@ pub use videos::{
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_backup;
+#[cfg(test)]
 mod tests_editorial;
 #[cfg(test)]
 mod tests_images;
 #[cfg(test)]
 mod tests_playlists;
+#[cfg(test)]
+mod tests_portable;

@@ -275,7 +275,7 @@ pub(crate) async fn write_revision(
 }
 
 /// The ids of the videos of a selection.
-async fn video_ids(tx: &mut Tx, id: i64) -> Result<BTreeSet<i64>> {
+pub(crate) async fn video_ids(tx: &mut Tx, id: i64) -> Result<BTreeSet<i64>> {
     const SQL: &str = "SELECT video_id FROM selection_items WHERE selection_id = $1";
     let ids: Vec<i64> =
         on_tx!(tx, c => sqlx::query_scalar(SQL).bind(id).fetch_all(&mut **c).await?);

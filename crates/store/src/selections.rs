@@ -115,15 +115,16 @@ impl SelectionStatus {
     }
 }
 
-struct CheckedText {
-    slug: String,
-    title: String,
-    summary: String,
-    body: String,
-    language: Option<String>,
+/// A selection's texts, trimmed and checked.
+pub(crate) struct CheckedText {
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) summary: String,
+    pub(crate) body: String,
+    pub(crate) language: Option<String>,
 }
 
-fn check_text(
+pub(crate) fn check_text(
     slug: &str,
     title: &str,
     summary: &str,

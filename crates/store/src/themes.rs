@@ -37,13 +37,14 @@ pub struct ThemeInput<'a> {
     pub position: Option<i64>,
 }
 
-struct CheckedTheme {
-    slug: String,
-    name: String,
-    description: String,
+/// A theme's texts, trimmed and checked.
+pub(crate) struct CheckedTheme {
+    pub(crate) slug: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
 }
 
-fn check(input: &ThemeInput<'_>) -> Result<CheckedTheme> {
+pub(crate) fn check(input: &ThemeInput<'_>) -> Result<CheckedTheme> {
     let name = required_text("name", input.name, 200)?;
     Ok(CheckedTheme {
         slug: slug_or_from_title(input.slug, &name)?,

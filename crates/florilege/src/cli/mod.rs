@@ -9,11 +9,13 @@ use store::{InstanceStatus, Store};
 
 use crate::config::Config;
 
+mod backup;
 mod crawl;
 mod demo;
 mod index;
 mod instances;
 mod serve;
+mod showcase;
 mod sim;
 mod users;
 
@@ -71,6 +73,22 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run a simulated PeerTube fleet on loopback, for tests, benchmarks and demos.
     Sim(sim::SimArgs),
+    /// Write a consistent copy of the SQLite database while Florilège runs
+    /// (serve, crawl and index go on). On PostgreSQL use pg_dump instead
+    /// (docs/deployment.md). The search index is not copied: it is rebuilt
+    /// from the database.
+    Backup(backup::BackupArgs),
+    /// Put a backup in place of the SQLite database: checks it is a Florilège
+    /// database this version can open, migrates it, keeps the replaced file
+    /// aside, then rebuilds the search index. Stop serve, crawl and index first.
+    Restore(backup::RestoreArgs),
+    /// Export selections (ordered items, notes, workflow), themes and their
+    /// links as JSON; videos are named by instance host and uuid.
+    Export(showcase::ExportArgs),
+    /// Import a file written by `florilege export`: themes and selections are
+    /// matched by slug and made equal to the file; importing it again changes
+    /// nothing, or adds items whose videos have been crawled since.
+    Import(showcase::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +240,10 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&config, args, out).await,
         Command::Serve(args) => serve::run(open_store(&config).await?, &config, args, out).await,
         Command::Sim(args) => sim::run(args, out).await,
+        Command::Backup(args) => backup::run_backup(&config, args, out).await,
+        Command::Restore(args) => backup::run_restore(&config, args, out).await,
+        Command::Export(args) => showcase::run_export(&open_store(&config).await?, args, out).await,
+        Command::Import(args) => showcase::run_import(&open_store(&config).await?, args, out).await,
     }
 }
 

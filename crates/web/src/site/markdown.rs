@@ -51,4 +51,33 @@ mod tests {
             assert!(!html.contains(forbidden), "{forbidden} in {html}");
         }
     }
+
+    /// Found by the `markdown` fuzz target (fuzz/): a scheme spelled with
+    /// entities and control characters. Tabs and newlines, which browsers
+    /// drop from URLs, must not smuggle `javascript:` through; other control
+    /// characters make the link relative, which is inert.
+    #[test]
+    fn obfuscated_javascript_links_are_dropped_or_inert() {
+        let html = to_safe_html(
+            "<a href=\"java&#9;script:alert(1)\">tab</a> \
+             <a href=\" &#10;JaVa&#13;Script:alert(2)\">newline</a> \
+             <a href=\"&#106;avasc&#6;&#6;ript:alert(3)\">control</a>",
+        );
+        assert!(
+            html.contains(">tab</a>") && html.contains(">newline</a>"),
+            "{html}"
+        );
+        for link in html.split("href=\"").skip(1) {
+            let url: String = link[..link.find('"').unwrap()]
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect();
+            let url = url.trim_matches(|c: char| c <= ' ').to_ascii_lowercase();
+            assert!(!url.starts_with("javascript:"), "{url:?} in {html}");
+        }
+        assert!(
+            html.contains("href=\"javasc\u{6}\u{6}ript:alert(3)\""),
+            "{html}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ pub mod error;
 mod feeds;
 pub mod forms;
 pub mod i18n;
-mod markdown;
+pub mod markdown;
 mod media;
 mod pages;
 mod render;
