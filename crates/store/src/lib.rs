@@ -16,6 +16,7 @@ mod error;
 pub mod feed;
 mod images;
 mod instances;
+mod leases;
 pub mod model;
 mod paging;
 pub mod passwords;
@@ -52,13 +53,14 @@ pub use images::{
     avatar_source_url, image_file_path, image_source_url, preferred_avatar,
 };
 pub use instances::{InstanceIdentity, NewInstance};
+pub use leases::Lease;
 pub use model::*;
 pub use paging::{Page, Paging};
 pub use passwords::{hash_password, verify_password};
 pub use playlist_documents::PlaylistDocument;
 pub use playlists::{Playlist, PlaylistRecord};
 pub use removals::{NewRemovalRequest, RemovalRequest};
-pub use runs::{CrawlRunCounters, CrawlRunKind, CrawlRunStatus};
+pub use runs::{CrawlRun, CrawlRunCounters};
 pub use selection_items::{BrokenReason, EditorItem, PublicItem, SelectionItem};
 pub use selection_revisions::{Revision, SelectionSnapshot, SnapshotItem};
 pub use selections::{NewSelection, PublicOrder, Selection, SelectionCard, SelectionEdit};
@@ -82,5 +84,7 @@ mod tests;
 mod tests_editorial;
 #[cfg(test)]
 mod tests_images;
+#[cfg(test)]
+mod tests_leases;
 #[cfg(test)]
 mod tests_playlists;
