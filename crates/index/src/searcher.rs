@@ -281,15 +281,37 @@ pub(crate) fn find_video(
     Ok(top.first().map(|(_, address)| (*address, searcher.clone())))
 }
 
-/// The number of documents holding a term.
+/// The number of live documents holding a term.
+///
+/// Tantivy's own `doc_freq` also counts replaced and deleted documents until
+/// their segment is merged, so it differs between replicas that hold the
+/// same documents with another history; which words are common, broad or
+/// matched with typos would differ too, and so would what a search finds.
+/// Counting only live documents makes every replica decide alike. Segments
+/// without deletions answer from their term dictionary; the others scan the
+/// term's postings.
 pub(crate) fn frequency(
     searcher: &tantivy::Searcher,
     field: tantivy::schema::Field,
     text: &str,
 ) -> u64 {
+    let term = Term::from_field_text(field, text);
     searcher
-        .doc_freq(&Term::from_field_text(field, text))
-        .unwrap_or(0)
+        .segment_readers()
+        .iter()
+        .map(|segment| live_frequency(segment, &term).unwrap_or(0))
+        .sum()
+}
+
+fn live_frequency(segment: &tantivy::SegmentReader, term: &Term) -> tantivy::Result<u64> {
+    let inverted = segment.inverted_index(term.field())?;
+    let Some(alive) = segment.alive_bitset() else {
+        return Ok(u64::from(inverted.doc_freq(term)?));
+    };
+    let postings = inverted.read_postings(term, IndexRecordOption::Basic)?;
+    Ok(postings.map_or(0, |postings| {
+        u64::from(postings.doc_freq_given_deletes(alive))
+    }))
 }
 
 /// How results are ordered and cut.
