@@ -495,3 +495,42 @@ impl<T> SearchResults<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tantivy::indexer::NoMergePolicy;
+    use tantivy::schema::{STRING, Schema, TEXT};
+    use tantivy::{Index, IndexWriter, Term, doc};
+
+    use super::frequency;
+
+    #[test]
+    fn word_frequencies_leave_deleted_documents_out() {
+        let mut schema = Schema::builder();
+        let name = schema.add_text_field("name", TEXT);
+        let key = schema.add_text_field("key", STRING);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        for n in 0..4 {
+            writer
+                .add_document(doc!(name => "hiking alps", key => n.to_string()))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        // One document replaced (it keeps one word), one deleted.
+        writer.delete_term(Term::from_field_text(key, "0"));
+        writer
+            .add_document(doc!(name => "hiking", key => "0"))
+            .unwrap();
+        writer.delete_term(Term::from_field_text(key, "1"));
+        writer.commit().unwrap();
+
+        let searcher = index.reader().unwrap().searcher();
+        let hiking = Term::from_field_text(name, "hiking");
+        assert_eq!(searcher.doc_freq(&hiking).unwrap(), 5, "Tantivy's count");
+        assert_eq!(frequency(&searcher, name, "hiking"), 3);
+        assert_eq!(frequency(&searcher, name, "alps"), 2);
+        assert_eq!(frequency(&searcher, name, "absent"), 0);
+    }
+}
