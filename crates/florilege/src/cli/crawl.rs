@@ -41,7 +41,10 @@ pub(super) async fn run(
     }
     let images = ImageCache::new(store.clone(), config.images(), &config.crawler())?;
     if !args.once {
-        tracing::info!("crawling on schedule; Ctrl-C or SIGTERM stops after the current pages");
+        tracing::info!(
+            worker = crawler.worker(),
+            "crawling on schedule; Ctrl-C or SIGTERM stops after the current pages"
+        );
         let filling = tokio::spawn(crate::node::fill_images_until(images, cancel.clone()));
         Arc::new(crawler).run(cancel).await?;
         let _ = filling.await;
