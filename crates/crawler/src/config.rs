@@ -43,6 +43,10 @@ pub struct CrawlerConfig {
     pub dead_after_secs: u64,
     /// Hosts that crawled instances follow become pending candidates for admins.
     pub discover_followings: bool,
+    /// How long a worker's claim on an instance lasts without renewal (it is
+    /// renewed every third of it while the crawl runs): after a worker dies,
+    /// its instances are taken over by another worker within this time.
+    pub lease_secs: u64,
     /// Identifies Florilège to instance admins.
     pub user_agent: String,
 }
@@ -68,6 +72,7 @@ impl Default for CrawlerConfig {
             dead_after_failures: 10,
             dead_after_secs: 7 * 24 * 3600,
             discover_followings: true,
+            lease_secs: 60,
             user_agent: concat!(
                 "Florilege/",
                 env!("CARGO_PKG_VERSION"),
@@ -91,6 +96,11 @@ impl CrawlerConfig {
             max_retry_after_secs: 2,
             ..Self::default()
         }
+    }
+
+    /// The crawl lease's length, between 1 s and a day.
+    pub(crate) fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs.clamp(1, 24 * 3600))
     }
 
     pub(crate) fn min_interval(&self) -> Option<Duration> {

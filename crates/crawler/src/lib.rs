@@ -10,30 +10,32 @@ mod guard;
 mod health;
 mod identity;
 pub mod images;
+mod lease;
 mod mapping;
 mod pass;
+mod schedule;
 mod session;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use peertube::ClientOptions;
 use store::{
     CrawlRunCounters, CrawlRunKind, CrawlRunStatus, Instance, InstanceAddress, InstanceStatus,
-    Store, now,
+    Store, StoreError, now,
 };
 use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken;
 use url::Url;
 
 pub use config::CrawlerConfig;
 pub use guard::{AddressPolicy, GuardError, http_client};
 pub use identity::{CheckError, ROBOTS_AGENT};
+pub use lease::default_worker_name;
 
 use gate::HostGate;
+use lease::HeldLease;
 use pass::{CrawlState, Pass, PassError, SweepProgress};
 use session::Session;
 
@@ -46,7 +48,7 @@ pub enum CrawlerError {
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
     #[error("database: {0}")]
-    Store(#[from] store::StoreError),
+    Store(#[from] StoreError),
     #[error("no instance {0}")]
     UnknownInstance(String),
     #[error("{host} is {status}: only approved instances are crawled")]
@@ -54,6 +56,34 @@ pub enum CrawlerError {
         host: String,
         status: InstanceStatus,
     },
+    #[error("{host} is being crawled by worker {owner}: try again when it is done")]
+    Leased { host: String, owner: String },
+}
+
+/// Why a crawl of one instance did not succeed.
+enum CrawlFailure {
+    /// Stopped on request (shutdown).
+    Interrupted,
+    /// Another worker took the instance over.
+    LeaseLost,
+    Failed(String),
+}
+
+impl CrawlFailure {
+    fn from_pass(error: PassError, lease: &HeldLease) -> Self {
+        match error {
+            PassError::Cancelled if lease.is_lost() => CrawlFailure::LeaseLost,
+            PassError::Cancelled => CrawlFailure::Interrupted,
+            PassError::Store(StoreError::LeaseLost) => CrawlFailure::LeaseLost,
+            error => CrawlFailure::Failed(error.to_string()),
+        }
+    }
+}
+
+impl From<String> for CrawlFailure {
+    fn from(reason: String) -> Self {
+        CrawlFailure::Failed(reason)
+    }
 }
 
 /// What a crawl of one instance did.
@@ -103,8 +133,24 @@ impl InstanceCheck {
 /// Progress of a crawl, for progress bars and logs.
 #[derive(Clone, Debug)]
 pub enum CrawlEvent {
-    Started { host: String },
+    Started {
+        host: String,
+    },
     Finished(CrawlReport),
+    /// Left alone: another worker holds its lease.
+    Skipped {
+        host: String,
+        owner: String,
+    },
+}
+
+/// One crawl in progress: the instance, how to reach it, what stops it.
+#[derive(Clone, Copy)]
+struct Crawl<'a> {
+    instance: &'a Instance,
+    session: &'a Session,
+    cancel: &'a CancellationToken,
+    lease: &'a HeldLease,
 }
 
 /// Crawls instances: one at a time on demand, or all of them on schedule.
@@ -126,7 +172,7 @@ impl Crawler {
             policy: AddressPolicy::from_config(&config),
             global: Arc::new(Semaphore::new(config.global_concurrency.max(1))),
             gates: Mutex::new(HashMap::new()),
-            worker: "main".into(),
+            worker: default_worker_name(),
             events: None,
             config: Arc::new(config),
             store,
@@ -139,7 +185,9 @@ impl Crawler {
         self
     }
 
-    /// Names this crawler in crawl runs (one name per worker process).
+    /// Names this crawler in leases and crawl runs. Names must be unique among
+    /// running workers (the default is); a worker restarted under its former
+    /// name takes its leases back at once.
     pub fn with_worker_name(mut self, worker: impl Into<String>) -> Self {
         self.worker = worker.into();
         self
@@ -149,90 +197,20 @@ impl Crawler {
         &self.config
     }
 
-    /// Crawls every approved instance once (or only `host`), whatever their schedule.
-    pub async fn crawl_once(
-        &self,
-        host: Option<&str>,
-        cancel: &CancellationToken,
-    ) -> Result<Vec<CrawlReport>, CrawlerError> {
-        self.store.interrupt_stale_runs(&self.worker).await?;
-        let instances = match host {
-            Some(host) => {
-                let instance = self
-                    .store
-                    .instance_by_host(host)
-                    .await?
-                    .ok_or_else(|| CrawlerError::UnknownInstance(host.into()))?;
-                if instance.status != InstanceStatus::Approved {
-                    return Err(CrawlerError::NotApproved {
-                        host: instance.host,
-                        status: instance.status,
-                    });
-                }
-                vec![instance]
-            }
-            None => {
-                self.store
-                    .list_instances(Some(InstanceStatus::Approved))
-                    .await?
-            }
-        };
-        let parallel = self.config.parallel_instances.max(1);
-        let reports = futures::StreamExt::collect::<Vec<_>>(futures::StreamExt::buffer_unordered(
-            futures::stream::iter(
-                instances
-                    .iter()
-                    .map(|instance| self.crawl_instance(instance, cancel)),
-            ),
-            parallel,
-        ))
-        .await;
-        Ok(reports)
-    }
-
-    /// Runs the schedule until `cancel` fires: due instances are crawled, at
-    /// most `parallel_instances` at a time; on cancellation the crawls in
-    /// flight stop after their current page.
-    pub async fn run(self: Arc<Self>, cancel: CancellationToken) -> Result<(), CrawlerError> {
-        self.store.interrupt_stale_runs(&self.worker).await?;
-        let parallel = self.config.parallel_instances.max(1);
-        let mut tasks = JoinSet::new();
-        let mut running = HashSet::new();
-        while !cancel.is_cancelled() {
-            if tasks.len() < parallel {
-                let limit = i64::try_from(parallel * 2).unwrap_or(64);
-                for instance in self.store.due_instances(Utc::now(), limit).await? {
-                    if tasks.len() >= parallel || !running.insert(instance.id) {
-                        continue;
-                    }
-                    let (crawler, cancel) = (Arc::clone(&self), cancel.clone());
-                    tasks.spawn(async move {
-                        crawler.crawl_instance(&instance, &cancel).await;
-                        instance.id
-                    });
-                }
-            }
-            tokio::select! {
-                () = cancel.cancelled() => break,
-                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                    if let Ok(id) = done {
-                        running.remove(&id);
-                    }
-                }
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        }
-        while tasks.join_next().await.is_some() {}
-        Ok(())
+    /// This worker's name in leases and crawl runs.
+    pub fn worker(&self) -> &str {
+        &self.worker
     }
 
     /// Crawls one instance now: identity, robots.txt, a video pass (a sweep
     /// when one is due or unfinished, else incremental), the details backlog.
-    /// Records the run, the instance's health and its next crawl.
-    pub async fn crawl_instance(
+    /// Records the run, the instance's health and its next crawl (before the
+    /// lease is released, so that no other worker crawls it again meanwhile).
+    async fn crawl_instance(
         &self,
         instance: &Instance,
         cancel: &CancellationToken,
+        lease: &HeldLease,
     ) -> CrawlReport {
         self.emit(CrawlEvent::Started {
             host: instance.host.clone(),
@@ -263,10 +241,15 @@ impl Crawler {
         let mut counters = CrawlRunCounters::default();
         let result = match &session {
             Ok(session) => {
-                self.crawl(instance, session, state, sweep_due, cancel, &mut counters)
-                    .await
+                let crawl = Crawl {
+                    instance,
+                    session,
+                    cancel,
+                    lease,
+                };
+                self.crawl(&crawl, state, sweep_due, &mut counters).await
             }
-            Err(refused) => Err(refused.to_string()),
+            Err(refused) => Err(CrawlFailure::Failed(refused.clone())),
         };
         if let Ok(session) = &session {
             use std::sync::atomic::Ordering::Relaxed;
@@ -282,10 +265,15 @@ impl Crawler {
                 self.log_store_error(self.store.clear_last_error(instance.id).await);
                 (CrawlRunStatus::Succeeded, None)
             }
-            Err(reason) if cancel.is_cancelled() && reason == "interrupted" => {
-                (CrawlRunStatus::Interrupted, Some(reason.clone()))
+            Err(CrawlFailure::Interrupted) => {
+                (CrawlRunStatus::Interrupted, Some("interrupted".into()))
             }
-            Err(reason) => {
+            Err(CrawlFailure::LeaseLost) => {
+                tracing::warn!(instance.host = %instance.host, "crawl stopped: another worker took the instance over");
+                let reason = "lease lost: another worker took the instance over";
+                (CrawlRunStatus::Interrupted, Some(reason.into()))
+            }
+            Err(CrawlFailure::Failed(reason)) => {
                 tracing::warn!(instance.host = %instance.host, error = %reason, "crawl failed");
                 let outcome = health::failure(instance, &self.config, at, reason.clone());
                 self.log_store_error(self.store.record_crawl_outcome(instance.id, &outcome).await);
@@ -321,13 +309,17 @@ impl Crawler {
 
     async fn crawl(
         &self,
-        instance: &Instance,
-        session: &Session,
+        crawl: &Crawl<'_>,
         mut state: CrawlState,
         sweep_due: bool,
-        cancel: &CancellationToken,
         counters: &mut CrawlRunCounters,
-    ) -> Result<(), String> {
+    ) -> Result<(), CrawlFailure> {
+        let Crawl {
+            instance,
+            session,
+            cancel,
+            lease,
+        } = *crawl;
         let identity = identity::read_identity(session)
             .await
             .map_err(|error| error.to_string())?;
@@ -341,6 +333,7 @@ impl Crawler {
 
         let mut pass = Pass::new(
             &self.store,
+            &self.worker,
             session,
             instance,
             cancel,
@@ -357,7 +350,7 @@ impl Crawler {
                             next_start: 0,
                         };
                         state.sweep = Some(progress.clone());
-                        self.store.save_crawl_state(instance.id, &state).await?;
+                        self.store.save_crawl_state(instance.id, &self.worker, &state).await?;
                         progress
                     }
                 };
@@ -375,7 +368,7 @@ impl Crawler {
             } else if let Some(watermark) = state.watermark {
                 state.watermark = Some(pass.incremental(watermark).await?);
             }
-            self.store.save_crawl_state(instance.id, &state).await?;
+            self.store.save_crawl_state(instance.id, &self.worker, &state).await?;
             pass.details_backlog().await?;
             if self.config.discover_followings {
                 let allow_private = self.config.allow_private_addresses;
@@ -393,8 +386,10 @@ impl Crawler {
         counters.videos_updated = pass.counters.updated;
         counters.videos_deleted = pass.counters.deleted;
         counters.items_skipped = pass.counters.skipped;
-        result.map_err(|error| error.to_string())?;
-        pass.counters.partial_failure().map_or(Ok(()), Err)
+        result.map_err(|error| CrawlFailure::from_pass(error, lease))?;
+        pass.counters
+            .partial_failure()
+            .map_or(Ok(()), |reason| Err(reason.into()))
     }
 
     fn session(&self, instance: &Instance) -> Result<Session, String> {

@@ -94,6 +94,8 @@ const DETAILS_BACKLOG_PER_CRAWL: i64 = 500;
 
 pub(crate) struct Pass<'a> {
     pub store: &'a Store,
+    /// The worker holding the instance's crawl lease.
+    pub worker: &'a str,
     pub session: &'a Session,
     pub instance: &'a Instance,
     pub cancel: &'a CancellationToken,
@@ -107,6 +109,7 @@ pub(crate) struct Pass<'a> {
 impl<'a> Pass<'a> {
     pub(crate) fn new(
         store: &'a Store,
+        worker: &'a str,
         session: &'a Session,
         instance: &'a Instance,
         cancel: &'a CancellationToken,
@@ -115,6 +118,7 @@ impl<'a> Pass<'a> {
     ) -> Self {
         Self {
             store,
+            worker,
             session,
             instance,
             cancel,
@@ -363,7 +367,7 @@ impl<'a> Pass<'a> {
         let mut state: CrawlState = self.store.crawl_state(self.instance.id).await?;
         state.sweep = sweep;
         self.store
-            .save_crawl_state(self.instance.id, &state)
+            .save_crawl_state(self.instance.id, self.worker, &state)
             .await?;
         Ok(())
     }

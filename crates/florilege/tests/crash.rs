@@ -16,6 +16,9 @@ use std::time::Duration;
 use peertube_sim::{Fleet, FleetConfig};
 use store::{InstanceStatus, Store, StoreConfig};
 
+/// Each run takes the leases of the killed one back at once (same worker name).
+const CRAWL_ONCE: [&str; 4] = ["crawl", "--once", "--worker", "crash"];
+
 fn florilege(data_dir: &Path) -> Command {
     let mut command = common::command(data_dir);
     command
@@ -62,7 +65,7 @@ async fn a_crawl_killed_repeatedly_ends_exact() {
     // middle of pages and details, in the deletion checks.
     let mut kills = 0;
     for delay_ms in [150u64, 400, 700, 1000, 1400, 1900, 2500] {
-        let mut child = florilege(&path).args(["crawl", "--once"]).spawn().unwrap();
+        let mut child = florilege(&path).args(CRAWL_ONCE).spawn().unwrap();
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
@@ -77,11 +80,9 @@ async fn a_crawl_killed_repeatedly_ends_exact() {
 
     let last = {
         let path = path.clone();
-        tokio::task::spawn_blocking(move || {
-            florilege(&path).args(["crawl", "--once"]).output().unwrap()
-        })
-        .await
-        .unwrap()
+        tokio::task::spawn_blocking(move || florilege(&path).args(CRAWL_ONCE).output().unwrap())
+            .await
+            .unwrap()
     };
     assert!(
         last.status.success(),

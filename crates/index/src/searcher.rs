@@ -281,15 +281,37 @@ pub(crate) fn find_video(
     Ok(top.first().map(|(_, address)| (*address, searcher.clone())))
 }
 
-/// The number of documents holding a term.
+/// The number of live documents holding a term.
+///
+/// Tantivy's own `doc_freq` also counts replaced and deleted documents until
+/// their segment is merged, so it differs between replicas that hold the
+/// same documents with another history; which words are common, broad or
+/// matched with typos would differ too, and so would what a search finds.
+/// Counting only live documents makes every replica decide alike. Segments
+/// without deletions answer from their term dictionary; the others scan the
+/// term's postings.
 pub(crate) fn frequency(
     searcher: &tantivy::Searcher,
     field: tantivy::schema::Field,
     text: &str,
 ) -> u64 {
+    let term = Term::from_field_text(field, text);
     searcher
-        .doc_freq(&Term::from_field_text(field, text))
-        .unwrap_or(0)
+        .segment_readers()
+        .iter()
+        .map(|segment| live_frequency(segment, &term).unwrap_or(0))
+        .sum()
+}
+
+fn live_frequency(segment: &tantivy::SegmentReader, term: &Term) -> tantivy::Result<u64> {
+    let inverted = segment.inverted_index(term.field())?;
+    let Some(alive) = segment.alive_bitset() else {
+        return Ok(u64::from(inverted.doc_freq(term)?));
+    };
+    let postings = inverted.read_postings(term, IndexRecordOption::Basic)?;
+    Ok(postings.map_or(0, |postings| {
+        u64::from(postings.doc_freq_given_deletes(alive))
+    }))
 }
 
 /// How results are ordered and cut.
@@ -471,5 +493,44 @@ impl<T> SearchResults<T> {
             facets: None,
             suggestion: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::indexer::NoMergePolicy;
+    use tantivy::schema::{STRING, Schema, TEXT};
+    use tantivy::{Index, IndexWriter, Term, doc};
+
+    use super::frequency;
+
+    #[test]
+    fn word_frequencies_leave_deleted_documents_out() {
+        let mut schema = Schema::builder();
+        let name = schema.add_text_field("name", TEXT);
+        let key = schema.add_text_field("key", STRING);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        for n in 0..4 {
+            writer
+                .add_document(doc!(name => "hiking alps", key => n.to_string()))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        // One document replaced (it keeps one word), one deleted.
+        writer.delete_term(Term::from_field_text(key, "0"));
+        writer
+            .add_document(doc!(name => "hiking", key => "0"))
+            .unwrap();
+        writer.delete_term(Term::from_field_text(key, "1"));
+        writer.commit().unwrap();
+
+        let searcher = index.reader().unwrap().searcher();
+        let hiking = Term::from_field_text(name, "hiking");
+        assert_eq!(searcher.doc_freq(&hiking).unwrap(), 5, "Tantivy's count");
+        assert_eq!(frequency(&searcher, name, "hiking"), 3);
+        assert_eq!(frequency(&searcher, name, "alps"), 2);
+        assert_eq!(frequency(&searcher, name, "absent"), 0);
     }
 }

@@ -33,16 +33,33 @@ impl Store {
         Ok(serde_json::from_str(&json).unwrap_or_default())
     }
 
-    /// Saves the crawler's state for an instance.
-    pub async fn save_crawl_state<T: Serialize>(&self, instance_id: i64, state: &T) -> Result<()> {
+    /// Saves the crawler's state for an instance, if `worker` holds its crawl
+    /// lease ([`StoreError::LeaseLost`] otherwise: the cursors belong to the
+    /// worker that took the instance over).
+    pub async fn save_crawl_state<T: Serialize>(
+        &self,
+        instance_id: i64,
+        worker: &str,
+        state: &T,
+    ) -> Result<()> {
         let json = serde_json::to_string(state).map_err(|error| StoreError::Invalid {
             field: "crawl_state",
             message: error.to_string(),
         })?;
-        const SQL: &str = "UPDATE instances SET crawl_state = $1 WHERE id = $2";
-        on_pool!(&self.write, p => {
-            sqlx::query(SQL).bind(json).bind(instance_id).execute(p).await?;
+        const SQL: &str =
+            "UPDATE instances SET crawl_state = $1 WHERE id = $2 AND lease_owner = $3";
+        let saved = on_pool!(&self.write, p => {
+            sqlx::query(SQL)
+                .bind(json)
+                .bind(instance_id)
+                .bind(worker)
+                .execute(p)
+                .await?
+                .rows_affected()
         });
+        if saved == 0 {
+            return Err(StoreError::LeaseLost);
+        }
         Ok(())
     }
 

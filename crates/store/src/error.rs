@@ -39,6 +39,9 @@ pub enum StoreError {
     /// The video is already an item of the selection.
     #[error("this video is already in the selection (item {item_id}, position {position})")]
     AlreadyInSelection { item_id: i64, position: i64 },
+    /// A crawl worker wrote for an instance whose lease another worker took over.
+    #[error("the crawl lease on this instance was taken over by another worker")]
+    LeaseLost,
 }
 
 /// Who saved a record last, for a stale edit refused by optimistic concurrency.

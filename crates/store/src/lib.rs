@@ -17,6 +17,7 @@ mod error;
 pub mod feed;
 mod images;
 mod instances;
+mod leases;
 pub mod model;
 mod paging;
 pub mod passwords;
@@ -57,6 +58,7 @@ pub use images::{
     avatar_source_url, image_file_path, image_source_url, preferred_avatar,
 };
 pub use instances::{InstanceIdentity, NewInstance};
+pub use leases::Lease;
 pub use model::*;
 pub use paging::{Page, Paging};
 pub use passwords::{hash_password, verify_password};
@@ -66,7 +68,7 @@ pub use portable::{PortableItem, PortableSelection, PortableTheme, Showcase, Vid
 pub use portable_import::{ImportOptions, ImportReport, MissingVideo};
 pub use purge::PurgeReport;
 pub use removals::{NewRemovalRequest, RemovalRequest};
-pub use runs::{CrawlDay, CrawlRunCounters, CrawlRunKind, CrawlRunStatus};
+pub use runs::{CrawlDay, CrawlRun, CrawlRunCounters};
 pub use selection_items::{BrokenReason, EditorItem, PublicItem, SelectionItem};
 pub use selection_revisions::{Revision, SelectionSnapshot, SnapshotItem};
 pub use selections::{NewSelection, PublicOrder, Selection, SelectionCard, SelectionEdit};
@@ -92,6 +94,8 @@ mod tests_backup;
 mod tests_editorial;
 #[cfg(test)]
 mod tests_images;
+#[cfg(test)]
+mod tests_leases;
 #[cfg(test)]
 mod tests_playlists;
 #[cfg(test)]

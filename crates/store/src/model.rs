@@ -99,6 +99,27 @@ text_enum! {
 }
 
 text_enum! {
+    /// Which pass a crawl run is.
+    CrawlRunKind {
+        Identity = "identity",
+        Incremental = "incremental",
+        Sweep = "sweep",
+        Details = "details",
+        Channels = "channels",
+    }
+}
+
+text_enum! {
+    /// How a crawl run ended (or that it is still running).
+    CrawlRunStatus {
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Interrupted = "interrupted",
+    }
+}
+
+text_enum! {
     /// What a moderation block applies to.
     BlockKind {
         Instance = "instance",

@@ -34,7 +34,8 @@ async fn execute(tx: &mut Tx, sql: &str, instance_id: i64) -> Result<u64> {
 
 impl Store {
     /// Removes an instance: it is no longer crawled (status rejected unless
-    /// blocked, crawl cursors reset) and its videos, channels, accounts, playlists and cached
+    /// blocked, crawl cursors reset, and its lease taken back, so a worker
+    /// crawling it stops after its page) and its videos, channels, accounts, playlists and cached
     /// images are deleted, all in one transaction. The change feed gets an
     /// entry per deleted document, so every index replica drops them.
     ///
@@ -47,7 +48,8 @@ impl Store {
         let base_url: Option<String> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "UPDATE instances SET status = CASE WHEN status = 'blocked' THEN status ELSE $1 END, \
              crawl_state = '{}', last_full_sweep_at = NULL, \
-             next_crawl_at = NULL, updated_at = $2 WHERE id = $3 RETURNING base_url",
+             next_crawl_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 \
+             WHERE id = $3 RETURNING base_url",
         )
         .bind(InstanceStatus::Rejected.as_str())
         .bind(at)

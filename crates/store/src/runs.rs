@@ -1,56 +1,11 @@
 //! Crawl runs: one record per pass over an instance, with its counters and outcome.
 
-use serde::{Deserialize, Serialize};
-
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Store};
 use crate::error::Result;
-use crate::model::now;
-
-/// Which pass a run is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CrawlRunKind {
-    Identity,
-    Incremental,
-    Sweep,
-    Details,
-    Channels,
-}
-
-impl CrawlRunKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CrawlRunKind::Identity => "identity",
-            CrawlRunKind::Incremental => "incremental",
-            CrawlRunKind::Sweep => "sweep",
-            CrawlRunKind::Details => "details",
-            CrawlRunKind::Channels => "channels",
-        }
-    }
-}
-
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CrawlRunStatus {
-    Running,
-    Succeeded,
-    Failed,
-    Interrupted,
-}
-
-impl CrawlRunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CrawlRunStatus::Running => "running",
-            CrawlRunStatus::Succeeded => "succeeded",
-            CrawlRunStatus::Failed => "failed",
-            CrawlRunStatus::Interrupted => "interrupted",
-        }
-    }
-}
+use crate::model::{CrawlRunKind, CrawlRunStatus, now};
 
 /// What a run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +35,22 @@ pub struct CrawlDay {
     pub videos_deleted: i64,
 }
 
+/// A run as recorded: who ran which pass on an instance, when, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CrawlRun {
+    pub id: i64,
+    pub instance_id: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: CrawlRunKind,
+    pub worker: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: CrawlRunStatus,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub pages: i64,
+    pub error: Option<String>,
+}
+
 impl Store {
     /// Crawl runs started since `since`, summed per instance and day, ordered
     /// by instance then day.
@@ -101,24 +72,47 @@ impl Store {
         Ok(on_pool!(&self.read, p => sqlx::query_as(&sql).bind(since).fetch_all(p).await?))
     }
 
-    /// Records the start of a run and returns its id.
+    /// The runs of an instance, oldest first.
+    pub async fn crawl_runs(&self, instance_id: i64) -> Result<Vec<CrawlRun>> {
+        const SQL: &str = "SELECT id, instance_id, kind, worker, status, started_at, \
+            finished_at, pages, error FROM crawl_runs WHERE instance_id = $1 ORDER BY id";
+        Ok(on_pool!(&self.read, p => sqlx::query_as(SQL).bind(instance_id).fetch_all(p).await?))
+    }
+
+    /// Records the start of a run by `worker`, which holds the instance's
+    /// crawl lease, and returns its id. Runs of the instance still marked
+    /// running were left by a worker that lost the lease (it died or
+    /// stalled): they are marked interrupted in the same transaction.
     pub async fn start_crawl_run(
         &self,
         instance_id: i64,
         kind: CrawlRunKind,
         worker: &str,
     ) -> Result<i64> {
-        const SQL: &str = "INSERT INTO crawl_runs (instance_id, kind, worker, status, started_at) \
+        const INTERRUPT: &str = "UPDATE crawl_runs SET status = 'interrupted', finished_at = $1, \
+            error = $2 WHERE instance_id = $3 AND status = 'running'";
+        const START: &str = "INSERT INTO crawl_runs (instance_id, kind, worker, status, started_at) \
             VALUES ($1, $2, $3, 'running', $4) RETURNING id";
-        Ok(on_pool!(&self.write, p => {
-            sqlx::query_scalar(SQL)
+        let at = now();
+        let taken_over = format!("lease expired: taken over by {worker}");
+        let mut tx = self.begin().await?;
+        let id = on_tx!(&mut tx, c => {
+            sqlx::query(INTERRUPT)
+                .bind(at)
+                .bind(&taken_over)
+                .bind(instance_id)
+                .execute(&mut **c)
+                .await?;
+            sqlx::query_scalar(START)
                 .bind(instance_id)
                 .bind(kind.as_str())
                 .bind(worker)
-                .bind(now())
-                .fetch_one(p)
+                .bind(at)
+                .fetch_one(&mut **c)
                 .await?
-        }))
+        });
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Records how a run ended.
@@ -152,7 +146,8 @@ impl Store {
         Ok(())
     }
 
-    /// Marks runs left `running` by a worker that stopped (crashed) as interrupted.
+    /// Marks runs left `running` by a worker that stopped (crashed) as
+    /// interrupted: for a worker restarting under its former name.
     pub async fn interrupt_stale_runs(&self, worker: &str) -> Result<u64> {
         const SQL: &str = "UPDATE crawl_runs SET status = 'interrupted', finished_at = $1 \
             WHERE worker = $2 AND status = 'running'";

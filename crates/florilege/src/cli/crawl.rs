@@ -19,6 +19,12 @@ pub struct CrawlArgs {
     /// With --once: crawl only this instance (its host, e.g. video.example).
     #[arg(long, value_name = "HOST", requires = "once")]
     pub instance: Option<String>,
+    /// This worker's name in crawl leases and runs; it must be unique among
+    /// running workers (default: HOST-PID-RANDOM). A worker restarted under
+    /// its former name takes its instances back at once instead of waiting
+    /// for their leases to expire.
+    #[arg(long, value_name = "NAME")]
+    pub worker: Option<String>,
 }
 
 pub(super) async fn run(
@@ -29,10 +35,16 @@ pub(super) async fn run(
 ) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     tokio::spawn(cancel_on_signal(cancel.clone()));
-    let crawler = Crawler::new(store.clone(), config.crawler())?;
+    let mut crawler = Crawler::new(store.clone(), config.crawler())?;
+    if let Some(worker) = args.worker {
+        crawler = crawler.with_worker_name(worker);
+    }
     let images = ImageCache::new(store.clone(), config.images(), &config.crawler())?;
     if !args.once {
-        tracing::info!("crawling on schedule; Ctrl-C or SIGTERM stops after the current pages");
+        tracing::info!(
+            worker = crawler.worker(),
+            "crawling on schedule; Ctrl-C or SIGTERM stops after the current pages"
+        );
         let filling = tokio::spawn(crate::node::fill_images_until(images, cancel.clone()));
         Arc::new(crawler).run(cancel).await?;
         let _ = filling.await;
@@ -49,6 +61,7 @@ pub(super) async fn run(
     let crawler = crawler.with_events(events);
     let bar = progress_bar(total as u64);
     let progress = tokio::spawn(async move {
+        let mut skipped = Vec::new();
         while let Some(event) = received.recv().await {
             match event {
                 CrawlEvent::Started { host } => bar.set_message(host),
@@ -58,15 +71,20 @@ pub(super) async fn run(
                         bar.println(format!("{}: {error}", report.host));
                     }
                 }
+                CrawlEvent::Skipped { host, owner } => {
+                    bar.inc(1);
+                    skipped.push(format!("{host} (worker {owner})"));
+                }
             }
         }
         bar.finish_and_clear();
+        skipped
     });
     let reports = crawler
         .crawl_once(args.instance.as_deref(), &cancel)
         .await?;
     drop(crawler);
-    let _ = progress.await;
+    let skipped = progress.await.unwrap_or_default();
     let failed = reports
         .iter()
         .filter(|report| report.error.is_some())
@@ -92,6 +110,14 @@ pub(super) async fn run(
         sum(|c| c.videos_updated),
         sum(|c| c.videos_deleted),
     )?;
+    if !skipped.is_empty() {
+        writeln!(
+            out,
+            "skipped {} instances that other workers are crawling: {}",
+            skipped.len(),
+            skipped.join(", ")
+        )?;
+    }
     Ok(())
 }
 

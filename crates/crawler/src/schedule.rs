@@ -1,0 +1,178 @@
+//! Which instances a worker crawls, and when: claimed under a lease, on schedule or all at once.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use store::{Instance, InstanceStatus};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::lease::{self, HeldLease};
+use crate::{CrawlEvent, CrawlReport, Crawler, CrawlerError};
+
+impl Crawler {
+    /// What a former process under this worker's name left: its runs are
+    /// interrupted, its leases released.
+    async fn clear_former_self(&self) -> Result<(), CrawlerError> {
+        self.store.interrupt_stale_runs(&self.worker).await?;
+        self.store.release_worker_leases(&self.worker).await?;
+        Ok(())
+    }
+
+    /// Crawls every approved instance once (or only `host`), whatever their
+    /// schedule, except those another worker holds (they are reported as
+    /// [`CrawlEvent::Skipped`]; for `host`, it is an error).
+    pub async fn crawl_once(
+        &self,
+        host: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<CrawlReport>, CrawlerError> {
+        self.clear_former_self().await?;
+        match host {
+            Some(host) => {
+                let instance = self.approved_instance(host).await?;
+                Ok(vec![self.crawl_if_free(&instance, cancel).await?])
+            }
+            None => self.crawl_all_free(cancel).await,
+        }
+    }
+
+    /// An approved instance by host, or why it cannot be crawled.
+    async fn approved_instance(&self, host: &str) -> Result<Instance, CrawlerError> {
+        let instance = self
+            .store
+            .instance_by_host(host)
+            .await?
+            .ok_or_else(|| CrawlerError::UnknownInstance(host.into()))?;
+        if instance.status != InstanceStatus::Approved {
+            return Err(CrawlerError::NotApproved {
+                host: instance.host,
+                status: instance.status,
+            });
+        }
+        Ok(instance)
+    }
+
+    /// Crawls every approved instance that no other worker holds,
+    /// `parallel_instances` at a time.
+    async fn crawl_all_free(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<CrawlReport>, CrawlerError> {
+        let instances = self
+            .store
+            .list_instances(Some(InstanceStatus::Approved))
+            .await?;
+        let crawls = instances
+            .iter()
+            .map(|instance| self.crawl_if_free(instance, cancel));
+        let parallel = self.config.parallel_instances.max(1);
+        let outcomes: Vec<_> = futures::StreamExt::collect(futures::StreamExt::buffer_unordered(
+            futures::stream::iter(crawls),
+            parallel,
+        ))
+        .await;
+        let mut reports = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                Ok(report) => reports.push(report),
+                Err(CrawlerError::Leased { host, owner }) => {
+                    tracing::info!(instance.host = %host, worker = %owner,
+                        "skipped: another worker is crawling it");
+                    self.emit(CrawlEvent::Skipped { host, owner });
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Claims the instance and crawls it, or says which worker holds it.
+    async fn crawl_if_free(
+        &self,
+        instance: &Instance,
+        cancel: &CancellationToken,
+    ) -> Result<CrawlReport, CrawlerError> {
+        let length = lease::as_delta(self.config.lease());
+        match self
+            .store
+            .claim_instance(instance.id, &self.worker, length)
+            .await?
+        {
+            Some(claimed) => Ok(self.crawl_leased(&claimed, cancel).await),
+            None => {
+                let owner = self.store.lease(instance.id).await?;
+                Err(CrawlerError::Leased {
+                    host: instance.host.clone(),
+                    owner: owner.map_or_else(|| "unknown".into(), |lease| lease.owner),
+                })
+            }
+        }
+    }
+
+    /// Runs the schedule until `cancel` fires: due instances that no other
+    /// worker holds are claimed and crawled, at most `parallel_instances` at
+    /// a time; on cancellation the crawls in flight stop after their current
+    /// page and give their instances up.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) -> Result<(), CrawlerError> {
+        self.clear_former_self().await?;
+        tracing::info!(worker = %self.worker, "crawl worker started");
+        let parallel = self.config.parallel_instances.max(1);
+        let length = lease::as_delta(self.config.lease());
+        let mut tasks = JoinSet::new();
+        let mut running = HashSet::new();
+        while !cancel.is_cancelled() {
+            let free = parallel.saturating_sub(tasks.len());
+            if free > 0 {
+                let limit = i64::try_from(free).unwrap_or(i64::MAX);
+                let claimed = self
+                    .store
+                    .claim_due_instances(&self.worker, Utc::now(), length, limit)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::error!(%error, "cannot claim due instances; trying again");
+                        Vec::new()
+                    });
+                for instance in claimed {
+                    if !running.insert(instance.id) {
+                        continue;
+                    }
+                    let (crawler, cancel) = (Arc::clone(&self), cancel.clone());
+                    tasks.spawn(async move {
+                        crawler.crawl_leased(&instance, &cancel).await;
+                        instance.id
+                    });
+                }
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Ok(id) = done {
+                        running.remove(&id);
+                    }
+                }
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    /// Crawls an instance this worker has just claimed, keeping the lease
+    /// alive meanwhile, and gives it up at the end.
+    async fn crawl_leased(&self, instance: &Instance, cancel: &CancellationToken) -> CrawlReport {
+        let crawl = cancel.child_token();
+        let lease = HeldLease::keep(
+            &self.store,
+            instance.id,
+            &self.worker,
+            self.config.lease(),
+            crawl.clone(),
+        );
+        let report = self.crawl_instance(instance, &crawl, &lease).await;
+        lease.release().await;
+        report
+    }
+}

@@ -1,0 +1,197 @@
+//! Crawl leases on both backends: exclusive claims, expiry and takeover, renewal, release.
+
+use std::collections::HashSet;
+
+use chrono::{TimeDelta, Utc};
+
+use crate::*;
+
+const MINUTE: TimeDelta = TimeDelta::seconds(60);
+
+async fn approved(store: &Store, count: usize) -> Vec<Instance> {
+    let mut instances = Vec::new();
+    for n in 0..count {
+        let new = NewInstance {
+            address: InstanceAddress::parse(&format!("video{n}.example"), "https").unwrap(),
+            status: InstanceStatus::Approved,
+            origin: InstanceOrigin::Cli,
+            discovered_from: None,
+        };
+        instances.push(store.add_instance(&new).await.unwrap().0);
+    }
+    instances
+}
+
+async fn two_claimers_never_get_the_same_instance(store: Store) {
+    let instances = approved(&store, 24).await;
+    let claimers = (0..6).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let worker = format!("worker-{n}");
+            let mut mine = Vec::new();
+            loop {
+                let claimed = store
+                    .claim_due_instances(&worker, Utc::now(), MINUTE, 2)
+                    .await
+                    .unwrap();
+                if claimed.is_empty() {
+                    return (worker, mine);
+                }
+                mine.extend(claimed.into_iter().map(|instance| instance.id));
+                tokio::task::yield_now().await;
+            }
+        })
+    });
+    let mut seen = HashSet::new();
+    for claimer in claimers.collect::<Vec<_>>() {
+        let (worker, mine) = claimer.await.unwrap();
+        for id in mine {
+            assert!(seen.insert(id), "instance {id} claimed twice");
+            let lease = store.lease(id).await.unwrap().unwrap();
+            assert_eq!(lease.owner, worker);
+        }
+    }
+    assert_eq!(seen.len(), instances.len(), "every due instance is claimed");
+}
+
+async fn only_due_approved_unleased_instances_are_claimed(store: Store) {
+    let instances = approved(&store, 3).await;
+    store
+        .set_instance_status(instances[0].id, InstanceStatus::Paused)
+        .await
+        .unwrap();
+    let later = CrawlOutcome {
+        error: None,
+        health_score: 100,
+        consecutive_failures: 0,
+        next_crawl_at: Utc::now() + MINUTE,
+        full_sweep_completed_at: None,
+        status: None,
+    };
+    store
+        .record_crawl_outcome(instances[1].id, &later)
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_due_instances("a", Utc::now(), MINUTE, 10)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|instance| instance.id).collect();
+    assert_eq!(ids, [instances[2].id]);
+    let again = store
+        .claim_due_instances("b", Utc::now(), MINUTE, 10)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "a live lease is not claimed again");
+}
+
+async fn an_expired_lease_is_taken_over_and_the_old_holder_is_fenced(store: Store) {
+    let instance = approved(&store, 1).await.remove(0);
+    let start = Utc::now();
+    let held = store
+        .claim_due_instances("a", start, MINUTE, 1)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    store
+        .save_crawl_state(instance.id, "a", &serde_json::json!({"step": 1}))
+        .await
+        .unwrap();
+    let early = store
+        .claim_due_instances("b", start + MINUTE / 2, MINUTE, 1)
+        .await
+        .unwrap();
+    assert!(early.is_empty(), "a live lease is not taken over");
+
+    let taken = store
+        .claim_due_instances("b", start + MINUTE * 2, MINUTE, 1)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1, "an expired lease is taken over");
+    assert_eq!(store.lease(instance.id).await.unwrap().unwrap().owner, "b");
+    assert!(!store.renew_lease(instance.id, "a", MINUTE).await.unwrap());
+    assert!(!store.release_lease(instance.id, "a").await.unwrap());
+    let fenced = store
+        .save_crawl_state(instance.id, "a", &serde_json::json!({"step": 0}))
+        .await;
+    assert!(matches!(fenced, Err(StoreError::LeaseLost)), "{fenced:?}");
+    let state: serde_json::Value = store.crawl_state(instance.id).await.unwrap();
+    assert_eq!(state["step"], 1, "the old holder cannot move the cursor");
+
+    assert!(store.renew_lease(instance.id, "b", MINUTE).await.unwrap());
+    let lease = store.lease(instance.id).await.unwrap().unwrap();
+    assert!(lease.expires_at > Utc::now() + MINUTE / 2);
+    assert!(store.release_lease(instance.id, "b").await.unwrap());
+    assert_eq!(store.lease(instance.id).await.unwrap(), None);
+}
+
+async fn a_single_claim_skips_instances_held_by_another_worker(store: Store) {
+    let instance = approved(&store, 1).await.remove(0);
+    let mine = store
+        .claim_instance(instance.id, "a", MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(mine.map(|found| found.id), Some(instance.id));
+    assert_eq!(
+        store
+            .claim_instance(instance.id, "b", MINUTE)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .claim_instance(instance.id, "a", MINUTE)
+            .await
+            .unwrap()
+            .is_some(),
+        "a worker may claim again what it holds"
+    );
+    assert_eq!(store.release_worker_leases("a").await.unwrap(), 1);
+    assert!(
+        store
+            .claim_instance(instance.id, "b", -MINUTE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // b's lease (already expired) lets anyone in.
+    assert!(
+        store
+            .claim_instance(instance.id, "c", MINUTE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn the_taker_marks_the_lost_workers_run_interrupted(store: Store) {
+    let instance = approved(&store, 1).await.remove(0);
+    let lost = store
+        .start_crawl_run(instance.id, CrawlRunKind::Sweep, "a")
+        .await
+        .unwrap();
+    let taker = store
+        .start_crawl_run(instance.id, CrawlRunKind::Sweep, "b")
+        .await
+        .unwrap();
+    let runs = store.crawl_runs(instance.id).await.unwrap();
+    assert_eq!(
+        runs.iter().map(|run| run.id).collect::<Vec<_>>(),
+        [lost, taker]
+    );
+    assert_eq!(runs[0].status, CrawlRunStatus::Interrupted);
+    assert_eq!(runs[0].worker.as_deref(), Some("a"));
+    assert!(runs[0].finished_at.is_some());
+    assert!(runs[0].error.as_deref().unwrap().contains('b'));
+    assert_eq!(runs[1].status, CrawlRunStatus::Running);
+    assert_eq!(runs[1].kind, CrawlRunKind::Sweep);
+}
+
+crate::backend_tests!(
+    two_claimers_never_get_the_same_instance,
+    only_due_approved_unleased_instances_are_claimed,
+    an_expired_lease_is_taken_over_and_the_old_holder_is_fenced,
+    a_single_claim_skips_instances_held_by_another_worker,
+    the_taker_marks_the_lost_workers_run_interrupted,
+);
