@@ -8,12 +8,17 @@
 //! The search benchmark (`cargo run --release -p bench --bin search`) writes
 //! a corpus into a fresh store, measures indexing it against raw Tantivy,
 //! and queries over HTTP against SQLite FTS5 ([`search`]).
+//!
+//! [`mixed_load`] pushes a mix of pages and API calls at a running server;
+//! the reliability suite of the `florilege` crate uses it (and [`procstat`])
+//! for its load and memory figures.
 
 pub mod crawl_pass;
 pub mod fetch_only;
 pub mod fleet;
 pub mod knobs;
 pub mod measure;
+pub mod mixed_load;
 pub mod orchestrate;
 pub mod pass;
 pub mod procstat;

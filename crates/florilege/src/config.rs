@@ -13,7 +13,14 @@ const SECTIONS: &[&str] = &["database", "crawler", "images", "web"];
 /// Top-level keys that begin like a section name.
 const TOP_LEVEL: &[&str] = &["database_url"];
 /// `FLORILEGE_*` variables that are not settings.
-const NOT_SETTINGS: &[&str] = &["config", "log", "test_postgres_url", "require_browser"];
+const NOT_SETTINGS: &[&str] = &[
+    "config",
+    "log",
+    "test_postgres_url",
+    "require_browser",
+    "heavy",
+    "crash_seed",
+];
 
 /// The effective configuration of one process.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -169,6 +176,8 @@ mod tests {
             jail.set_env("FLORILEGE_DATABASE_MAX_CONNECTIONS", "12");
             jail.set_env("FLORILEGE_ALLOW_PRIVATE_ADDRESSES", "true");
             jail.set_env("FLORILEGE_TEST_POSTGRES_URL", "postgres://ignored");
+            jail.set_env("FLORILEGE_HEAVY", "1");
+            jail.set_env("FLORILEGE_CRASH_SEED", "42");
             jail.set_env("FLORILEGE_CRAWLER_REQUESTS_PER_SECOND", "0.5");
             jail.set_env("FLORILEGE_CRAWLER_CONCURRENCY_PER_HOST", "2");
             let config = Config::load(Some(Path::new("custom.toml"))).expect("valid");
