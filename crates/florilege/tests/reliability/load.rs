@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use bench::mixed_load::{Kind, MixSettings};
+use bench::procstat::cpu_times;
 use peertube_sim::{ChurnConfig, Fleet, FleetConfig};
 use store::testing::TestStore;
 use url::Url;
@@ -73,13 +74,18 @@ async fn pages_and_searches_hold_under_load_while_crawling(db: &TestStore) {
         timeout: TIMEOUT,
     };
     let mix = request_mix(&client, &base).await;
+    let cpu_before = (cpu_times(Some(server.pid())), cpu_times(None));
     let result = bench::mixed_load::run(mix, settings).await.unwrap();
+    let cpu = (cpu_times(Some(server.pid())), cpu_times(None));
     let after = searchable_at_least(&client, &base, 0).await;
     eprintln!(
-        "load on {:?} ({} instances, {} videos at start), searchable videos {before} → {after}:\n{}",
+        "load on {:?} ({} instances, {} videos at start), searchable videos {before} → {after}, \
+         CPU s: serve {:.1}, fleet and load generator {:.1}\n{}",
         db.store.backend(),
         plan.instances,
         plan.videos,
+        cpu.0.unwrap().since(&cpu_before.0.unwrap()).total(),
+        cpu.1.unwrap().since(&cpu_before.1.unwrap()).total(),
         result.markdown()
     );
     assert_eq!(

@@ -191,6 +191,10 @@ impl Finished {
 const POLL: Duration = Duration::from_millis(20);
 
 impl Running {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether it still runs.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
