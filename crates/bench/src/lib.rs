@@ -11,12 +11,17 @@
 //!
 //! The pages benchmark (`cargo run --release -p bench --bin pages`) loads
 //! public pages with wrk against nginx serving the same bytes ([`pages`]).
+//!
+//! [`mixed_load`] pushes a mix of pages and API calls at a running server;
+//! the reliability suite of the `florilege` crate uses it (and [`procstat`])
+//! for its load and memory figures.
 
 pub mod crawl_pass;
 pub mod fetch_only;
 pub mod fleet;
 pub mod knobs;
 pub mod measure;
+pub mod mixed_load;
 pub mod orchestrate;
 pub mod pages;
 pub mod pass;

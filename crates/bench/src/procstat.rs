@@ -91,10 +91,20 @@ pub fn busiest_threads(count: usize) -> io::Result<Vec<(String, f64)>> {
 
 /// Peak resident memory of this process in bytes (`VmHWM`).
 pub fn peak_rss_bytes() -> io::Result<u64> {
-    let text = std::fs::read_to_string("/proc/self/status")?;
+    peak_rss_in("/proc/self/status")
+}
+
+/// Peak resident memory of process `pid` in bytes (`VmHWM`); an error once
+/// it has exited (a zombie has no memory left to report).
+pub fn peak_rss_bytes_of(pid: u32) -> io::Result<u64> {
+    peak_rss_in(&format!("/proc/{pid}/status"))
+}
+
+fn peak_rss_in(path: &str) -> io::Result<u64> {
+    let text = std::fs::read_to_string(path)?;
     status_kib(&text, "VmHWM:")
         .map(|kib| kib * 1024)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no VmHWM in /proc/self/status"))
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("no VmHWM in {path}")))
 }
 
 /// Resets this process's peak resident memory to its current size, so that
@@ -145,5 +155,6 @@ mod tests {
         let cpu = cpu_times(None).unwrap();
         assert!(cpu.total() >= 0.0);
         assert!(peak_rss_bytes().unwrap() > 0);
+        assert!(peak_rss_bytes_of(std::process::id()).unwrap() > 0);
     }
 }

@@ -1,34 +1,16 @@
 //! Every fault mode of the simulated fleet: the crawl completes, healthy instances are exact, each faulty one has its reason.
 
+#[path = "support/fault_reasons.rs"]
+mod fault_reasons;
 mod support;
 
 use std::time::Duration;
 
 use crawler::{CancellationToken, CrawlReport, Crawler};
+use fault_reasons::expected_reason;
 use peertube_sim::{FaultMode, FaultTuning, FleetConfig};
 use store::Store;
 use support::{assert_exact, fleet_in_store, sweeping_config};
-
-/// What each mode must leave as the instance's reason (any of these words), or `None` for a success.
-fn expected_reason(mode: FaultMode) -> Option<&'static [&'static str]> {
-    match mode {
-        FaultMode::None | FaultMode::Slow | FaultMode::Xss | FaultMode::OldPeerTube => None,
-        FaultMode::Stall | FaultMode::NoAnswer => Some(&["timed out", "transport"]),
-        FaultMode::ServerError => Some(&["HTTP 50"]),
-        FaultMode::ConnectionReset => Some(&["transport", "connect"]),
-        FaultMode::MalformedJson | FaultMode::InvalidUtf8 => {
-            Some(&["undecodable", "partly unreadable"])
-        }
-        FaultMode::Oversized => Some(&["larger than"]),
-        FaultMode::WrongContentType => Some(&["content type"]),
-        FaultMode::RedirectLoop => Some(&["redirect"]),
-        FaultMode::RedirectPrivate => Some(&["refused internal address 169.254.169.254"]),
-        FaultMode::NotPeerTube => {
-            Some(&["not a PeerTube server: NodeInfo software is \"mastodon\""])
-        }
-        FaultMode::Flaky => Some(&[]),
-    }
-}
 
 async fn every_fault_mode_is_survived_with_a_readable_reason(store: Store) {
     let tuning = FaultTuning {

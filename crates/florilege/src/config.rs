@@ -19,6 +19,8 @@ const NOT_SETTINGS: &[&str] = &[
     "test_postgres_url",
     "require_browser",
     "require_bench_tools",
+    "heavy",
+    "crash_seed",
 ];
 
 /// The effective configuration of one process.
@@ -175,6 +177,8 @@ mod tests {
             jail.set_env("FLORILEGE_DATABASE_MAX_CONNECTIONS", "12");
             jail.set_env("FLORILEGE_ALLOW_PRIVATE_ADDRESSES", "true");
             jail.set_env("FLORILEGE_TEST_POSTGRES_URL", "postgres://ignored");
+            jail.set_env("FLORILEGE_HEAVY", "1");
+            jail.set_env("FLORILEGE_CRASH_SEED", "42");
             jail.set_env("FLORILEGE_CRAWLER_REQUESTS_PER_SECOND", "0.5");
             jail.set_env("FLORILEGE_CRAWLER_CONCURRENCY_PER_HOST", "2");
             let config = Config::load(Some(Path::new("custom.toml"))).expect("valid");

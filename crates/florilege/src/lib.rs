@@ -2,7 +2,7 @@
 
 pub mod cli;
 pub mod config;
-mod demo;
+pub mod demo;
 mod hosts_list;
 pub mod node;
 pub mod telemetry;
