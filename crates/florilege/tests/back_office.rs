@@ -48,6 +48,8 @@ fn serve(data_dir: &std::path::Path) -> Server {
         .env("FLORILEGE_LISTEN", "127.0.0.1:0")
         .env("FLORILEGE_LOG", "warn")
         .stdin(Stdio::null())
+        // A pipe nobody reads would fill and stall the server.
+        .stderr(std::fs::File::create(data_dir.join("serve.log")).unwrap())
         .spawn()
         .expect("start florilege serve");
     let stdout = child.stdout.take().unwrap();

@@ -31,6 +31,8 @@ async fn the_demo_shows_a_living_showcase() {
             "0.2",
         ])
         .env("FLORILEGE_LISTEN", "127.0.0.1:0")
+        // Its logs go to a file: a pipe nobody reads would fill and stall it.
+        .stderr(std::fs::File::create(dir.path().join("demo.log")).unwrap())
         .spawn()
         .expect("start the demo");
     let stdout = child.stdout.take().unwrap();
@@ -49,11 +51,12 @@ async fn the_demo_shows_a_living_showcase() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    let log = || std::fs::read_to_string(dir.path().join("demo.log")).unwrap_or_default();
     let found: serde_json::Value = client
         .get(format!("{base}/api/v1/search/videos?count=1"))
         .send()
         .await
-        .unwrap()
+        .unwrap_or_else(|error| panic!("{error}; the demo's log:\n{}", log()))
         .json()
         .await
         .unwrap();
