@@ -1,7 +1,7 @@
 //! Rendered public pages kept in memory, dropped as soon as the content they show may have changed.
 
 use std::collections::HashMap;
-use std::sync::{RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -36,6 +36,27 @@ struct Page {
 pub struct PageCache {
     version: RwLock<String>,
     pages: RwLock<HashMap<String, Page>>,
+    /// Pages being rendered, so that a page missing from the cache is
+    /// rendered once however many requests want it at the same moment (after
+    /// a content change, every popular page is missing at once).
+    rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The right to render one missing page; see [`PageCache::turn`].
+struct Turn<'a> {
+    cache: &'a PageCache,
+    key: &'a str,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.cache
+            .rendering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(self.key);
+    }
 }
 
 impl PageCache {
@@ -56,6 +77,23 @@ impl PageCache {
             pages.clear();
         }
         pages.insert(key, page);
+    }
+
+    /// Waits until no other request is rendering `key`; the caller then looks
+    /// in the cache again before rendering it itself.
+    async fn turn<'a>(&'a self, key: &'a str) -> Turn<'a> {
+        let lock = Arc::clone(
+            self.rendering
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(key.to_owned())
+                .or_default(),
+        );
+        Turn {
+            cache: self,
+            key,
+            _guard: lock.lock_owned().await,
+        }
     }
 
     /// Records the content version; a new one empties the cache.
@@ -112,7 +150,16 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     }
     let key = request.uri().to_string();
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    if let Some(page) = state.site.cache.get(&key) {
+    let cache = &state.site.cache;
+    let mut turn = None;
+    let cached = match cache.get(&key) {
+        Some(page) => Some(page),
+        None => {
+            turn = Some(cache.turn(&key).await);
+            cache.get(&key)
+        }
+    };
+    if let Some(page) = cached {
         let fresh = if_none_match
             .as_ref()
             .is_some_and(|tag| page.headers.get(header::ETAG) == Some(tag));
@@ -139,13 +186,56 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         }
     };
     if bytes.len() <= MAX_PAGE_BYTES {
-        state.site.cache.put(
-            key,
+        cache.put(
+            key.clone(),
             Page {
                 body: bytes.clone(),
                 headers: parts.headers.clone(),
             },
         );
     }
+    drop(turn);
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_missing_page_is_rendered_once_for_simultaneous_requests() {
+        let cache = Arc::new(PageCache::default());
+        let renders = Arc::new(AtomicU32::new(0));
+        let requests: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, renders) = (Arc::clone(&cache), Arc::clone(&renders));
+                tokio::spawn(async move {
+                    let key = "/en/";
+                    if cache.get(key).is_some() {
+                        return;
+                    }
+                    let _turn = cache.turn(key).await;
+                    if cache.get(key).is_none() {
+                        renders.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        let page = Page {
+                            body: Bytes::from_static(b"home"),
+                            headers: HeaderMap::new(),
+                        };
+                        cache.put(key.to_owned(), page);
+                    }
+                })
+            })
+            .collect();
+        for request in requests {
+            request.await.unwrap();
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        assert!(
+            cache.rendering.lock().unwrap().is_empty(),
+            "nothing left behind"
+        );
+    }
 }
