@@ -6,11 +6,15 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-/// Reads the demo's banner until the site's address.
-fn site_address(stdout: impl std::io::Read) -> String {
-    for line in BufReader::new(stdout).lines() {
+/// Reads the demo's banner until the site's address, then keeps reading in
+/// the background: closing the pipe would make the demo's next line fail
+/// (broken pipe) and stop it.
+fn site_address(stdout: impl std::io::Read + Send + 'static) -> String {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line.expect("a line of the banner");
         if let Some(url) = line.trim().strip_prefix("Site:") {
+            std::thread::spawn(move || lines.for_each(drop));
             return url.trim().trim_end_matches('/').to_owned();
         }
     }

@@ -373,9 +373,13 @@ const SIDECARS: [&str; 3] = ["-wal", "-shm", "-journal"];
 fn move_with_sidecars(from: &Path, to: &Path) -> Result<()> {
     for sidecar in SIDECARS {
         let (from_sidecar, to_sidecar) = (with_suffix(from, sidecar), with_suffix(to, sidecar));
-        if from_sidecar.exists() {
-            std::fs::rename(&from_sidecar, &to_sidecar)
-                .map_err(|error| io_error("move", &from_sidecar, &error))?;
+        // A sidecar may vanish at any moment (SQLite deletes `-shm` when
+        // its last connection closes): a missing one is not an error.
+        match std::fs::rename(&from_sidecar, &to_sidecar) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io_error("move", &from_sidecar, &error));
+            }
+            _ => {}
         }
     }
     std::fs::rename(from, to).map_err(|error| io_error("move", from, &error))
