@@ -5,11 +5,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{stderr, stdout};
 use peertube_sim::{Fleet, FleetConfig};
+use store::testing::write_selections;
 use store::{NewSelection, Store, StoreConfig};
 
 /// Runs the binary in `dir` with the loopback crawl settings, off the async runtime.
@@ -40,24 +41,6 @@ async fn open(dir: &Path) -> Store {
         ..StoreConfig::default()
     };
     Store::open(&config).await.unwrap()
-}
-
-/// Creates selections `s-0`, `s-1`… (one transaction each) until stopped, counting commits.
-async fn write_selections(store: Store, committed: Arc<AtomicUsize>, stop: Arc<AtomicUsize>) {
-    for n in 0.. {
-        if stop.load(Ordering::SeqCst) > 0 {
-            break;
-        }
-        let slug = format!("s-{n}");
-        let new = NewSelection {
-            slug: &slug,
-            title: &slug,
-            ..NewSelection::default()
-        };
-        store.create_selection(&new, None).await.unwrap();
-        committed.store(n + 1, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
 }
 
 async fn fleet(instances: usize, videos: u64) -> Fleet {
@@ -94,11 +77,15 @@ async fn a_backup_during_a_crawl_and_edits_restores_exactly_what_was_committed()
         .spawn()
         .unwrap();
     let store = open(source.path()).await;
-    let (committed, stop) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (committed, stop) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
     let writer = tokio::spawn(write_selections(
         store.clone(),
         Arc::clone(&committed),
         Arc::clone(&stop),
+        Duration::from_millis(2),
     ));
     while store.contents().await.unwrap().videos < 200 || committed.load(Ordering::SeqCst) < 20 {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -114,7 +101,7 @@ async fn a_backup_during_a_crawl_and_edits_restores_exactly_what_was_committed()
     );
     let after = committed.load(Ordering::SeqCst);
     let crawling = crawl.try_wait().unwrap().is_none();
-    stop.store(1, Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
     writer.await.unwrap();
     assert!(
         report.contains("backed up to") && report.contains("index --rebuild"),

@@ -6,11 +6,15 @@
 //! an unreachable server fails the test instead of skipping it.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
 use crate::db::{Store, StoreConfig};
+use crate::selections::NewSelection;
 
 /// The environment variable naming the PostgreSQL server for tests.
 pub const POSTGRES_URL_VAR: &str = "FLORILEGE_TEST_POSTGRES_URL";
@@ -114,4 +118,31 @@ macro_rules! backend_tests {
             )+
         }
     };
+}
+
+/// Creates selections `s-0`, `s-1`… (one transaction each) until `stop` is
+/// set, counting commits in `committed`; `pause` between two spreads them
+/// over a longer operation (a backup, say).
+pub async fn write_selections(
+    store: Store,
+    committed: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    pause: Duration,
+) {
+    for n in 0.. {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let slug = format!("s-{n}");
+        let new = NewSelection {
+            slug: &slug,
+            title: &slug,
+            ..NewSelection::default()
+        };
+        store.create_selection(&new, None).await.unwrap();
+        committed.store(n + 1, Ordering::SeqCst);
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+    }
 }

@@ -2,27 +2,10 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::testing::TestStore;
+use crate::testing::{TestStore, write_selections};
 use crate::*;
-
-/// Creates selections `s-0`, `s-1`… one transaction each, counting commits.
-async fn write_selections(store: Store, committed: Arc<AtomicUsize>, stop: Arc<AtomicUsize>) {
-    for n in 0.. {
-        if stop.load(Ordering::SeqCst) > 0 {
-            break;
-        }
-        let slug = format!("s-{n}");
-        let new = NewSelection {
-            slug: &slug,
-            title: &slug,
-            ..NewSelection::default()
-        };
-        store.create_selection(&new, None).await.unwrap();
-        committed.store(n + 1, Ordering::SeqCst);
-    }
-}
 
 async fn slugs(store: &Store) -> Vec<String> {
     on_pool!(&store.read, p => {
@@ -38,11 +21,15 @@ fn sqlite_url(path: &Path) -> String {
 async fn a_backup_during_writes_holds_exactly_the_commits_before_it_and_restores() {
     let test = TestStore::sqlite().await;
     let store = test.store.clone();
-    let (committed, stop) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (committed, stop) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
     let writer = tokio::spawn(write_selections(
         store.clone(),
         Arc::clone(&committed),
         Arc::clone(&stop),
+        std::time::Duration::ZERO,
     ));
     while committed.load(Ordering::SeqCst) < 50 {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -52,7 +39,7 @@ async fn a_backup_during_writes_holds_exactly_the_commits_before_it_and_restores
     let before = committed.load(Ordering::SeqCst);
     let contents = store.backup_to(&backup).await.unwrap();
     let after = committed.load(Ordering::SeqCst);
-    stop.store(1, Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
     writer.await.unwrap();
     assert!(after > before, "writes went on during the backup");
 

@@ -191,9 +191,12 @@ pub async fn instances(
             latency_ms => latency.map(f64::round),
         }
     };
+    let uncrawled = Histories::new(&[], today, HISTORY_DAYS).overall;
     let describe = |instance: &store::Instance| -> Value {
-        let empty = Histories::new(&[], today, HISTORY_DAYS).overall;
-        let days = histories.by_instance.get(&instance.id).unwrap_or(&empty);
+        let days = histories
+            .by_instance
+            .get(&instance.id)
+            .unwrap_or(&uncrawled);
         context! {
             instance,
             videos => counts.get(&instance.id).copied().unwrap_or(0),
