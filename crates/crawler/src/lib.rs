@@ -12,6 +12,7 @@ mod identity;
 pub mod images;
 mod lease;
 mod mapping;
+mod on_demand;
 mod pass;
 mod schedule;
 mod session;
@@ -33,6 +34,7 @@ pub use config::CrawlerConfig;
 pub use guard::{AddressPolicy, GuardError, http_client};
 pub use identity::{CheckError, ROBOTS_AGENT};
 pub use lease::default_worker_name;
+pub use on_demand::FetchVideoError;
 
 use gate::HostGate;
 use lease::HeldLease;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use peertube::{Account, ActorImage, Video, VideoChannel, VideoDetails};
 use store::{
-    AccountRecord, ChannelDetails, ChannelRecord, ImageRef, VideoDetails as StoredDetails,
-    VideoRecord,
+    AccountRecord, ChannelDetails, ChannelRecord, ImageRef, PageRecords,
+    VideoDetails as StoredDetails, VideoRecord,
 };
 use url::Url;
 
@@ -22,6 +22,29 @@ pub(crate) fn images(images: &[ActorImage]) -> Vec<ImageRef> {
             width: image.width.map(i64::from),
         })
         .collect()
+}
+
+/// The records of a page of videos (with their details when they were
+/// fetched): the videos, and the accounts and channels they name.
+pub(crate) fn page_records<'a>(
+    videos: impl IntoIterator<Item = (&'a Video, Option<&'a VideoDetails>)>,
+    base: &Url,
+) -> PageRecords {
+    let mut page = PageRecords::default();
+    for (video, details) in videos {
+        if let Some(account) = &video.account {
+            page.accounts.push(account_record(account, base));
+        }
+        if let Some(channel) = &video.channel {
+            let mut record = channel_record(channel, base, false);
+            record.account_name = record
+                .account_name
+                .or(video.account.as_ref().map(|a| a.name.clone()));
+            page.channels.push(record);
+        }
+        page.videos.push(video_record(video, details, base));
+    }
+    page
 }
 
 /// A video of a list, with its details when they were fetched.

@@ -16,11 +16,11 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use peertube::{LenientPage, Video, VideoDetails, VideoListQuery};
 use serde::{Deserialize, Serialize};
-use store::{Instance, PageRecords, Store, now};
+use store::{Instance, Store, now};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::mapping::{account_record, channel_record, video_record};
+use crate::mapping::page_records;
 use crate::session::Session;
 
 /// What the crawler remembers of an instance between passes.
@@ -278,22 +278,10 @@ impl<'a> Pass<'a> {
         videos: &[Video],
         details: &HashMap<Uuid, VideoDetails>,
     ) -> Result<(), PassError> {
-        let base = self.session.client.base_url();
-        let mut page = PageRecords::default();
-        for video in videos {
-            if let Some(account) = &video.account {
-                page.accounts.push(account_record(account, base));
-            }
-            if let Some(channel) = &video.channel {
-                let mut record = channel_record(channel, base, false);
-                record.account_name = record
-                    .account_name
-                    .or(video.account.as_ref().map(|a| a.name.clone()));
-                page.channels.push(record);
-            }
-            page.videos
-                .push(video_record(video, details.get(&video.uuid), base));
-        }
+        let page = page_records(
+            videos.iter().map(|video| (video, details.get(&video.uuid))),
+            self.session.client.base_url(),
+        );
         let summary = self.store.upsert_page(self.instance, &page, now()).await?;
         self.counters.new += i64::try_from(summary.inserted).unwrap_or(i64::MAX);
         self.counters.updated += i64::try_from(summary.updated).unwrap_or(i64::MAX);

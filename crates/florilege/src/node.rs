@@ -1,14 +1,12 @@
 //! One Florilège node: the web server, the indexer following the change feed, and the crawl scheduler, in one process.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::TimeDelta;
 use crawler::images::ImageCache;
-use crawler::{CancellationToken, Crawler};
+use crawler::{CancellationToken, Crawler, FetchVideoError};
 use index::{Indexer, IndexerConfig, Searcher};
 use store::Store;
 use tokio::net::TcpListener;
@@ -59,14 +57,15 @@ async fn housekeeping(store: Store, cancel: CancellationToken) {
     }
 }
 
-/// The crawler's checks of submitted instances, for the web's submission form.
-struct CrawlerChecks(Crawler);
+/// The crawler's services to the web node: checks of submitted instances,
+/// videos fetched on demand.
+struct CrawlerServices(Crawler);
 
-impl web::InstanceChecker for CrawlerChecks {
+impl web::Federation for CrawlerServices {
     fn check<'a>(
         &'a self,
         address: &'a store::InstanceAddress,
-    ) -> Pin<Box<dyn Future<Output = web::CheckOutcome> + Send + 'a>> {
+    ) -> web::BoxFuture<'a, web::CheckOutcome> {
         Box::pin(async move {
             let check = self.0.check_instance(address).await;
             web::CheckOutcome {
@@ -81,6 +80,25 @@ impl web::InstanceChecker for CrawlerChecks {
                     })
                     .collect(),
             }
+        })
+    }
+
+    fn fetch_video<'a>(
+        &'a self,
+        host: &'a str,
+        id: &'a str,
+    ) -> web::BoxFuture<'a, Result<i64, web::VideoFetchError>> {
+        Box::pin(async move {
+            self.0
+                .fetch_video(host, id)
+                .await
+                .map_err(|error| match error {
+                    FetchVideoError::NotApproved(host) => {
+                        web::VideoFetchError::UnknownInstance(host)
+                    }
+                    FetchVideoError::NotFound(_) => web::VideoFetchError::NotFound,
+                    error => web::VideoFetchError::Failed(error.to_string()),
+                })
         })
     }
 }
@@ -178,7 +196,7 @@ impl Node {
                 housekeeping(chores, stop).await;
                 Ok(())
             });
-            let checker = Arc::new(CrawlerChecks(Crawler::new(
+            let federation = Arc::new(CrawlerServices(Crawler::new(
                 store.clone(),
                 config.crawler(),
             )?));
@@ -187,7 +205,7 @@ impl Node {
                 index.clone(),
                 config.web.clone(),
                 config.images().dir,
-                Some(checker),
+                Some(federation),
             )
             .await?;
             let stop = cancel.clone().cancelled_owned();

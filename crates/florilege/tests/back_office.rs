@@ -222,7 +222,10 @@ async fn the_back_office_works_in_a_browser() {
     let videos = found["data"].as_array().unwrap();
     let (first, second) = (&videos[0], &videos[1]);
     let first_name = first["name"].as_str().unwrap();
-    let second_url = second["url"].as_str().unwrap();
+    let (second_name, second_url) = (
+        second["name"].as_str().unwrap(),
+        second["url"].as_str().unwrap(),
+    );
 
     // The admin creates an editor, who must replace the temporary password.
     admin.goto(&format!("{base}/admin/users")).await.unwrap();
@@ -271,8 +274,13 @@ async fn the_back_office_works_in_a_browser() {
     click(&editor, "#search-results form button").await;
     fill(&editor, "#url", second_url).await;
     click(&editor, "form:has(#url) button").await;
+    // A video uploaded since the crawl is fetched from its instance on demand.
+    let fresh = fleet.upload(0, 1).unwrap().remove(0);
+    let fresh_url = format!("{}/w/{}", instance.base_url, fresh.short_uuid);
+    fill(&editor, "#url", &fresh_url).await;
+    click(&editor, "form:has(#url) button").await;
     let items = editor.find_all(Locator::Css(".admin-item")).await.unwrap();
-    assert_eq!(items.len(), 2, "{}", page_text(&editor).await);
+    assert_eq!(items.len(), 3, "{}", page_text(&editor).await);
     fill(&editor, ".admin-item textarea[name=note]", "Un bijou.").await;
     click(&editor, ".admin-item button[value=note]").await;
     click(&editor, ".admin-item button[value=down]").await;
@@ -285,9 +293,9 @@ async fn the_back_office_works_in_a_browser() {
         order.push(title.text().await.unwrap());
     }
     assert_eq!(
-        order.last().map(String::as_str),
-        Some(first_name),
-        "moved down"
+        order,
+        [second_name, first_name, fresh.name.as_str()],
+        "the first moved down"
     );
     screenshot(&editor, "selection").await;
     let id = editing.trim_start_matches("/admin/selections/").to_owned();
@@ -342,7 +350,9 @@ async fn the_back_office_works_in_a_browser() {
         .unwrap();
     let public = page_text(&editor).await;
     assert!(
-        public.contains("Titre d’Édith") && public.contains(first_name),
+        public.contains("Titre d’Édith")
+            && public.contains(first_name)
+            && public.contains(&fresh.name),
         "{public}"
     );
     let feed = reqwest::get(format!("{base}/en/feed.atom"))

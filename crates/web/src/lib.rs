@@ -8,6 +8,7 @@ pub mod api;
 mod client;
 mod config;
 mod error;
+mod federation;
 mod metrics;
 pub mod site;
 mod state;
@@ -26,7 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use config::WebConfig;
 pub use error::ApiError;
-pub use site::forms::{CheckOutcome, CheckStep, InstanceChecker};
+pub use federation::{BoxFuture, CheckOutcome, CheckStep, Federation, VideoFetchError};
 pub use state::{AppState, Inner, StartError};
 
 /// The longest a request may take before it is answered with 408.

@@ -8,9 +8,9 @@ use index::Searcher;
 use store::Store;
 
 use crate::config::WebConfig;
+use crate::federation::Federation;
 use crate::metrics::Metrics;
 use crate::site::Site;
-use crate::site::forms::InstanceChecker;
 
 /// Cheap to clone: one `Arc` inside.
 #[derive(Clone)]
@@ -22,9 +22,9 @@ pub struct Inner {
     pub searcher: Searcher,
     pub config: WebConfig,
     pub site: Site,
-    /// Checks submitted instances (provided by the crawler); `None` on nodes
-    /// that do not reach out to instances.
-    pub checker: Option<Arc<dyn InstanceChecker>>,
+    /// Checks submitted instances and fetches videos on demand (provided by
+    /// the crawler); `None` on nodes that do not reach out to instances.
+    pub federation: Option<Arc<dyn Federation>>,
     pub metrics: Metrics,
 }
 
@@ -45,7 +45,7 @@ impl AppState {
         searcher: Searcher,
         config: WebConfig,
         images_dir: PathBuf,
-        checker: Option<Arc<dyn InstanceChecker>>,
+        federation: Option<Arc<dyn Federation>>,
     ) -> Result<Self, StartError> {
         let secret = store.site_secret().await?;
         let site = Site::new(&secret, images_dir)?;
@@ -54,7 +54,7 @@ impl AppState {
             searcher,
             config,
             site,
-            checker,
+            federation,
             metrics: Metrics::default(),
         });
         tokio::spawn(crate::site::cache::follow_content(Arc::downgrade(&inner)));

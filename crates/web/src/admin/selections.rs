@@ -8,11 +8,14 @@ use index::{NsfwFilter, VideoQuery, VideoSummary, video_summary};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use store::{
-    EditConflict, NsfwPolicy, Paging, Selection, SelectionEdit, SelectionStatus, StoreError,
+    EditConflict, InstanceAddress, NsfwPolicy, Paging, Selection, SelectionEdit, SelectionStatus,
+    StoreError,
 };
+use url::Url;
 
 use super::auth::Posted;
 use super::{Editor, Refusal, Reply, admin_base, internal, refuse, render, see_other};
+use crate::federation::VideoFetchError;
 use crate::site::{Lang, base};
 use crate::state::AppState;
 
@@ -315,6 +318,8 @@ const NOTICES: &[&str] = &[
     "restored",
     "conflict",
     "unknown_video",
+    "unknown_instance",
+    "fetch_failed",
     "already_added",
     "invalid",
 ];
@@ -475,24 +480,49 @@ pub fn video_identifier(url: &str) -> Option<String> {
     plausible.then(|| id.to_owned())
 }
 
-async fn video_of_url(state: &AppState, url: &str) -> Result<Option<i64>, Refusal> {
+/// The video a pasted URL names: known to the store, found in the index,
+/// or, when its instance is approved but no crawl has reached the video yet,
+/// fetched from the instance now. `Err` holds the notice telling why not.
+async fn video_of_url(state: &AppState, url: &str) -> Result<Result<i64, &'static str>, Refusal> {
     let Some(id) = video_identifier(url) else {
-        return Ok(None);
+        return Ok(Err("unknown_video"));
     };
     if let Some(video) = state.store.video_by_uuid(&id).await.map_err(internal)? {
-        return Ok(Some(video.id));
+        return Ok(Ok(video.id));
     }
     let found = search(
         state,
         VideoQuery {
-            uuids: vec![id],
+            uuids: vec![id.clone()],
             count: 1,
             nsfw: NsfwFilter::Both,
             ..VideoQuery::default()
         },
     )
     .await?;
-    Ok(found.first().map(|video| video.id))
+    if let Some(video) = found.first() {
+        return Ok(Ok(video.id));
+    }
+    let (Some(federation), Some(host)) = (&state.federation, instance_host(url)) else {
+        return Ok(Err("unknown_video"));
+    };
+    Ok(match federation.fetch_video(&host, &id).await {
+        Ok(video_id) => Ok(video_id),
+        Err(VideoFetchError::UnknownInstance(_)) => Err("unknown_instance"),
+        Err(VideoFetchError::NotFound) => Err("unknown_video"),
+        Err(VideoFetchError::Failed(reason)) => {
+            tracing::warn!(%host, %id, %reason, "fetching a pasted video failed");
+            Err("fetch_failed")
+        }
+    })
+}
+
+/// The instance host of a video URL, as the store names instances.
+fn instance_host(url: &str) -> Option<String> {
+    let origin = Url::parse(url.trim()).ok()?.origin().ascii_serialization();
+    InstanceAddress::parse(&origin, "https")
+        .ok()
+        .map(|address| address.host)
 }
 
 /// `POST /admin/selections/{id}/items`: adds a video found by search (its
@@ -505,11 +535,11 @@ pub async fn add_item(
     let editor = &posted.editor;
     load(&state, editor, id).await?;
     let video_id = match posted.form.video_id {
-        Some(video_id) => Some(video_id),
-        None => video_of_url(&state, &posted.form.url).await?,
-    };
-    let Some(video_id) = video_id else {
-        return Ok(back(id, "unknown_video"));
+        Some(video_id) => video_id,
+        None => match video_of_url(&state, &posted.form.url).await? {
+            Ok(video_id) => video_id,
+            Err(notice) => return Ok(back(id, notice)),
+        },
     };
     match state
         .store

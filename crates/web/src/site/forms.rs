@@ -1,44 +1,18 @@
 //! The public forms: submitting an instance (checked at once, with a private status link) and asking for a removal.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use store::{InstanceAddress, NewRemovalRequest, NewSubmission, RemovalTargetKind};
 
 use super::context::{Lang, base, message};
 use super::error::PageError;
 use super::page;
+use crate::federation::{CheckOutcome, CheckStep};
 use crate::state::AppState;
-
-/// The outcome of the automatic checks of a submitted instance.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckOutcome {
-    pub passed: bool,
-    pub steps: Vec<CheckStep>,
-}
-
-/// One check and what it found, in plain words.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckStep {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-/// Runs the checks of a submission. The crawler provides it: the web crate
-/// never calls an instance itself.
-pub trait InstanceChecker: Send + Sync + 'static {
-    fn check<'a>(
-        &'a self,
-        address: &'a InstanceAddress,
-    ) -> Pin<Box<dyn Future<Output = CheckOutcome> + Send + 'a>>;
-}
 
 /// Refuses posts from other sites: the `Origin` header, when the browser
 /// sends one, must name this host.
@@ -132,8 +106,8 @@ pub async fn submit(
             &form,
         );
     }
-    let outcome = match &state.checker {
-        Some(checker) => checker.check(&address).await,
+    let outcome = match &state.federation {
+        Some(federation) => federation.check(&address).await,
         None => CheckOutcome {
             passed: false,
             steps: vec![CheckStep {
