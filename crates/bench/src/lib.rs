@@ -12,6 +12,10 @@
 //! The pages benchmark (`cargo run --release -p bench --bin pages`) loads
 //! public pages with wrk against nginx serving the same bytes ([`pages`]).
 //!
+//! The freshness benchmark (`cargo run --release -p bench --bin freshness`)
+//! follows uploads on a simulated fleet until a running `florilege serve`
+//! finds them ([`freshness`]).
+//!
 //! [`mixed_load`] pushes a mix of pages and API calls at a running server;
 //! the reliability suite of the `florilege` crate uses it (and [`procstat`])
 //! for its load and memory figures.
@@ -19,6 +23,7 @@
 pub mod crawl_pass;
 pub mod fetch_only;
 pub mod fleet;
+pub mod freshness;
 pub mod knobs;
 pub mod measure;
 pub mod mixed_load;

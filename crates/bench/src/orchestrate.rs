@@ -227,9 +227,9 @@ impl FleetProcess {
     }
 }
 
-/// A fresh database for one crawl, dropped after it.
-struct Database {
-    url: String,
+/// A fresh database for one measurement, dropped after it.
+pub(crate) struct Database {
+    pub(crate) url: String,
     cleanup: Cleanup,
 }
 
@@ -239,7 +239,7 @@ enum Cleanup {
 }
 
 impl Database {
-    async fn create(backend: Backend, postgres_url: &str) -> anyhow::Result<Self> {
+    pub(crate) async fn create(backend: Backend, postgres_url: &str) -> anyhow::Result<Self> {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::Builder::new()
@@ -268,7 +268,7 @@ impl Database {
         }
     }
 
-    async fn drop(self) {
+    pub(crate) async fn drop(self) {
         match self.cleanup {
             Cleanup::Sqlite(dir) => drop(dir),
             Cleanup::Postgres(admin, name) => {

@@ -8,4 +8,4 @@ pub mod node;
 pub mod telemetry;
 
 pub use config::Config;
-pub use hosts_list::parse_hosts_list;
+pub use hosts_list::{HostsPage, parse_hosts_list};

@@ -1,7 +1,9 @@
-//! The command-line pipeline: import a fleet, crawl it, index the change feed, rebuild the index.
+//! The command-line pipeline: import a fleet, crawl it, index the change feed, rebuild the index; and a running node's freshness.
 
 mod common;
 
+use bench::freshness::FreshnessPlan;
+use bench::orchestrate::Backend;
 use common::{CRAWL_LOOPBACK, run, stderr, stdout};
 use peertube_sim::{Fleet, FleetConfig};
 use store::{Store, StoreConfig};
@@ -68,4 +70,32 @@ async fn crawled_videos_become_searchable_and_a_rebuild_agrees() {
     assert_eq!(searcher.video_count().unwrap(), visible);
     store.close().await;
     fleet.shutdown().await;
+}
+
+/// Freshness end to end (the freshness benchmark, in small): on a running
+/// `florilege serve`, a video uploaded on the fleet becomes searchable within
+/// one incremental interval (give or take its jitter and the scheduler's
+/// one-second tick), plus the pass and the indexer's commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_become_searchable_on_a_running_node_within_an_interval() {
+    let plan = FreshnessPlan {
+        instances: 3,
+        videos: 150,
+        seed: 5,
+        uploads: 4,
+        interval_secs: 4,
+        requests_per_second: 20.0,
+        backends: vec![Backend::Sqlite],
+        postgres_url: String::new(),
+        florilege: env!("CARGO_BIN_EXE_florilege").into(),
+    };
+    let results = bench::freshness::run(&plan).await.unwrap();
+    let result = &results[0];
+    let report = bench::freshness::report(&plan, &results);
+    assert_eq!((result.uploads, result.missed), (4, 0), "{report}");
+    // The next pass starts within the interval (+10 % jitter), the
+    // scheduler's tick, and the end of a pass that was under way.
+    assert!(result.wait.max_ms <= 4.4e3 + 3e3, "{report}");
+    assert!(result.index.max_ms <= 10e3, "{report}");
+    assert!(result.total.max_ms <= 30e3, "{report}");
 }
