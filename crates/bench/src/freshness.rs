@@ -13,7 +13,7 @@
 //!   requests, the list page and the details, at the polite request rate);
 //! - *index*: from the database to the search answer (the indexer's commit).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -304,17 +304,14 @@ async fn summarise(
     store: &Store,
     followed: &[Followed],
 ) -> anyhow::Result<FreshnessResult> {
+    let instances: HashSet<i64> = followed.iter().map(|upload| upload.instance_id).collect();
     let mut runs: HashMap<i64, Vec<DateTime<Utc>>> = HashMap::new();
-    for upload in followed {
-        if !runs.contains_key(&upload.instance_id) {
-            let started = store
-                .crawl_runs(upload.instance_id)
-                .await?
-                .into_iter()
-                .map(|run| run.started_at)
-                .collect();
-            runs.insert(upload.instance_id, started);
-        }
+    for instance_id in instances {
+        let started = store.crawl_runs(instance_id).await?;
+        runs.insert(
+            instance_id,
+            started.into_iter().map(|run| run.started_at).collect(),
+        );
     }
     let micros = |from: DateTime<Utc>, to: DateTime<Utc>| {
         u64::try_from((to - from).num_microseconds().unwrap_or(0)).unwrap_or(0)

@@ -1,10 +1,12 @@
 //! The pages benchmark: public pages served by Florilège against nginx serving the same bytes as static files, both loaded by wrk in the same run.
 //!
-//! A corpus is written into a fresh SQLite store, indexed, and given a
-//! published 24-video selection. Florilège serves it from this process; each
-//! measured page (home, the selection, a video, a search) is fetched once,
-//! and its bytes are written where an nginx child process serves them. Then
-//! wrk loads each page on each server in turn, alternating which goes first.
+//! A corpus is written into a fresh SQLite or PostgreSQL store, indexed, and
+//! given a published 24-video selection. Florilège serves it from this
+//! process; each measured page (home, the selection, a video, a search) is
+//! fetched once, and its bytes are written where an nginx child process
+//! serves them. Each page is also rendered 30 times past the page cache (the
+//! database and index work, which grows with the corpus). Then wrk loads
+//! each page on each server in turn, alternating which goes first.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -19,11 +21,17 @@ use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use web::{AppState, WebConfig};
 
+use crate::orchestrate::{Backend, Database};
+use crate::procstat;
 use crate::search::corpus::{self, CorpusSpec};
+use crate::search::load::{Latency, latency};
 
 /// What to measure.
 #[derive(Clone, Debug)]
 pub struct PagesPlan {
+    pub backend: Backend,
+    /// A PostgreSQL server where a fresh database is made (`Backend::Postgres`).
+    pub postgres_url: String,
     pub videos: u64,
     pub instances: usize,
     pub seed: u64,
@@ -53,6 +61,9 @@ pub struct PageResult {
     pub page: &'static str,
     pub path: String,
     pub bytes: usize,
+    /// Florilège rendering the page without its cache (a query parameter
+    /// makes each request a new cache key), one request at a time.
+    pub uncached: Latency,
     pub florilege: WrkFigures,
     pub nginx: WrkFigures,
 }
@@ -68,9 +79,29 @@ pub const TARGET_RATIO: f64 = 0.6;
 pub const TARGET_P99_MS: f64 = 20.0;
 
 /// Runs the whole benchmark.
-pub async fn run(plan: &PagesPlan) -> anyhow::Result<Vec<PageResult>> {
+pub async fn run(plan: &PagesPlan) -> anyhow::Result<PagesRun> {
+    let database = Database::create(plan.backend, &plan.postgres_url).await?;
+    let run = run_on(plan, &database.url).await;
+    database.drop().await;
+    run
+}
+
+/// The pages, and the memory of the process while it served them.
+#[derive(Clone, Debug, Serialize)]
+pub struct PagesRun {
+    pub pages: Vec<PageResult>,
+    /// Peak resident memory from the start of serving (reset after the
+    /// corpus was written and indexed; what the allocator kept of that
+    /// set-up still counts, so it is an upper bound).
+    pub serving_peak_rss_bytes: u64,
+}
+
+/// Uncached renderings of each page measured before the wrk runs.
+const UNCACHED_RENDERS: u32 = 30;
+
+async fn run_on(plan: &PagesPlan, database_url: &str) -> anyhow::Result<PagesRun> {
     let dir = tempfile::tempdir()?;
-    let database_url = format!("sqlite://{}", dir.path().join("pages.db").display());
+    let database_url = database_url.to_owned();
     let report = corpus::write(
         CorpusSpec {
             videos: plan.videos,
@@ -95,6 +126,7 @@ pub async fn run(plan: &PagesPlan) -> anyhow::Result<Vec<PageResult>> {
     )
     .await?;
     let searcher = index::Searcher::open(&index_root)?;
+    procstat::reset_peak_rss()?;
     let state = AppState::open(
         store.clone(),
         searcher,
@@ -138,6 +170,10 @@ pub async fn run(plan: &PagesPlan) -> anyhow::Result<Vec<PageResult>> {
         std::fs::write(www.join(format!("{index}.html")), &body)?;
         bodies.push(body.len());
     }
+    let mut uncached = Vec::new();
+    for (_, path) in &pages {
+        uncached.push(render_uncached(&client, &format!("http://{florilege}{path}")).await?);
+    }
     let nginx_dir = dir.path().join("nginx");
     let (mut nginx, nginx_address) = start_nginx(&plan.nginx, &nginx_dir, &www).await?;
 
@@ -157,6 +193,7 @@ pub async fn run(plan: &PagesPlan) -> anyhow::Result<Vec<PageResult>> {
             page,
             path: path.clone(),
             bytes: bodies[index],
+            uncached: uncached[index],
             florilege: florilege_figures,
             nginx: nginx_figures,
         });
@@ -165,7 +202,28 @@ pub async fn run(plan: &PagesPlan) -> anyhow::Result<Vec<PageResult>> {
     let _ = stop.send(());
     server.await??;
     store.close().await;
-    Ok(results)
+    Ok(PagesRun {
+        pages: results,
+        serving_peak_rss_bytes: procstat::peak_rss_bytes()?,
+    })
+}
+
+/// Latencies of `UNCACHED_RENDERS` requests of `url`, each with a query
+/// parameter of its own so that the page cache never answers.
+async fn render_uncached(client: &reqwest::Client, url: &str) -> anyhow::Result<Latency> {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let mut micros = Vec::new();
+    for attempt in 0..UNCACHED_RENDERS {
+        let started = std::time::Instant::now();
+        let response = client
+            .get(format!("{url}{separator}uncached={attempt}"))
+            .send()
+            .await?
+            .error_for_status()?;
+        response.bytes().await?;
+        micros.push(u64::try_from(started.elapsed().as_micros())?);
+    }
+    Ok(latency(&mut micros))
 }
 
 /// Publishes a selection of the first 24 videos of the largest instance,
@@ -342,26 +400,30 @@ fn milliseconds(value: &str) -> Option<f64> {
 }
 
 /// The results as a Markdown table with the targets.
-pub fn report(plan: &PagesPlan, results: &[PageResult]) -> String {
+pub fn report(plan: &PagesPlan, run: &PagesRun) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "wrk, {} connections, {} threads, {} s per run; {} videos. \
+        "wrk, {} connections, {} threads, {} s per run; {} videos on {}. \
          Targets: at least {TARGET_RATIO} of nginx's requests/s, p99 under {TARGET_P99_MS} ms.\n",
-        plan.connections, plan.threads, plan.seconds, plan.videos
+        plan.connections,
+        plan.threads,
+        plan.seconds,
+        plan.videos,
+        plan.backend.name()
     );
     let _ = writeln!(
         out,
-        "| page | bytes | Florilège req/s | nginx req/s | ratio | Florilège p50 / p99 ms | nginx p50 / p99 ms | errors | targets |"
+        "| page | bytes | Florilège req/s | nginx req/s | ratio | Florilège p50 / p99 ms | nginx p50 / p99 ms | errors | targets | uncached render p50 / p90 ms |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|");
-    for result in results {
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+    for result in &run.pages {
         let met = result.ratio() >= TARGET_RATIO
             && result.florilege.p99_ms < TARGET_P99_MS
             && result.florilege.errors == 0;
         let _ = writeln!(
             out,
-            "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {} | {} |",
+            "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {} | {} | {:.1} / {:.1} |",
             result.page,
             result.bytes,
             result.florilege.requests_per_sec,
@@ -373,8 +435,15 @@ pub fn report(plan: &PagesPlan, results: &[PageResult]) -> String {
             result.nginx.p99_ms,
             result.florilege.errors + result.nginx.errors,
             if met { "met" } else { "not met" },
+            result.uncached.p50_ms,
+            result.uncached.p90_ms,
         );
     }
+    let _ = writeln!(
+        out,
+        "\nPeak resident memory while serving: {:.0} MB.",
+        run.serving_peak_rss_bytes as f64 / 1e6
+    );
     out
 }
 

@@ -62,5 +62,7 @@ fn the_pages_benchmark_runs_end_to_end_on_a_tiny_corpus() {
             "both served: {row:?}"
         );
         assert_eq!(row[7], "0", "no errors: {row:?}");
+        let (p50, p90) = row[9].split_once(" / ").expect("uncached render p50 / p90");
+        assert!(number(p50) > 0.0 && number(p90) >= number(p50), "{row:?}");
     }
 }

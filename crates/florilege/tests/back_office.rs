@@ -281,6 +281,16 @@ async fn the_back_office_works_in_a_browser() {
     click(&editor, "form:has(#url) button").await;
     let items = editor.find_all(Locator::Css(".admin-item")).await.unwrap();
     assert_eq!(items.len(), 3, "{}", page_text(&editor).await);
+    // A video of an instance Florilège does not crawl is not fetched.
+    fill(
+        &editor,
+        "#url",
+        "https://elsewhere.example/w/kkkkkkkkkkkkkkkkkkkkkk",
+    )
+    .await;
+    click(&editor, "form:has(#url) button").await;
+    let refused = page_text(&editor).await;
+    assert!(refused.contains("Submit the instance first"), "{refused}");
     fill(&editor, ".admin-item textarea[name=note]", "Un bijou.").await;
     click(&editor, ".admin-item button[value=note]").await;
     click(&editor, ".admin-item button[value=down]").await;

@@ -3,11 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use bench::orchestrate::Backend;
 use bench::pages::{self, PagesPlan};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-/// Writes a corpus of simulated PeerTube videos into a fresh SQLite store,
+/// Writes a corpus of simulated PeerTube videos into a fresh store,
 /// indexes it, publishes a 24-video selection, serves the site, and loads
 /// the home page, the selection, a video page and a search page with wrk,
 /// each against nginx serving the very same bytes as static files. Prints a
@@ -16,6 +17,10 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     #[arg(long, default_value_t = 10_000)]
     videos: u64,
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: Backend,
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    postgres_url: String,
     /// Simulated instances the videos are spread over.
     #[arg(long, default_value_t = 100)]
     instances: usize,
@@ -43,6 +48,8 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let plan = PagesPlan {
+        backend: cli.backend,
+        postgres_url: cli.postgres_url,
         videos: cli.videos,
         instances: cli.instances,
         seed: cli.seed,
@@ -52,9 +59,9 @@ fn main() -> anyhow::Result<()> {
         nginx: cli.nginx,
         wrk: cli.wrk,
     };
-    let results = tokio::runtime::Runtime::new()?.block_on(pages::run(&plan))?;
+    let run = tokio::runtime::Runtime::new()?.block_on(pages::run(&plan))?;
     let mut out = std::io::stdout().lock();
-    write!(out, "{}", pages::report(&plan, &results))?;
+    write!(out, "{}", pages::report(&plan, &run))?;
     out.flush()?;
     Ok(())
 }
