@@ -30,7 +30,9 @@ pub struct CrawlerConfig {
     pub max_redirects: usize,
     /// Time between incremental passes of an instance.
     pub incremental_interval_secs: u64,
-    /// Time between full sweeps (counters, edits, deletions).
+    /// Time between full sweeps (counters, edits, deletions). Sweeps also
+    /// read the instance's identity, robots.txt and followings again;
+    /// incremental passes read only the newest videos.
     pub sweep_interval_secs: u64,
     /// Retries of a request after a transient failure or a 429.
     pub retries: u32,

@@ -322,16 +322,23 @@ impl Crawler {
             cancel,
             lease,
         } = *crawl;
-        let identity = identity::read_identity(session)
-            .await
-            .map_err(|error| error.to_string())?;
-        self.store
-            .record_identity(instance.id, &identity)
-            .await
-            .map_err(|error| error.to_string())?;
-        identity::robots_allow(session)
-            .await
-            .map_err(|error| error.to_string())?;
+        // Identity, robots.txt and followings change rarely: they are read
+        // by the first crawl and by each sweep (daily by default, as search
+        // engines cache robots.txt), so that an incremental pass costs the
+        // instance only its newest list page and the new videos' details.
+        let identify = sweep_due || instance.software.is_none();
+        if identify {
+            let identity = identity::read_identity(session)
+                .await
+                .map_err(|error| error.to_string())?;
+            self.store
+                .record_identity(instance.id, &identity)
+                .await
+                .map_err(|error| error.to_string())?;
+            identity::robots_allow(session)
+                .await
+                .map_err(|error| error.to_string())?;
+        }
 
         let mut pass = Pass::new(
             &self.store,
@@ -372,7 +379,7 @@ impl Crawler {
             }
             self.store.save_crawl_state(instance.id, &self.worker, &state).await?;
             pass.details_backlog().await?;
-            if self.config.discover_followings {
+            if identify && self.config.discover_followings {
                 let allow_private = self.config.allow_private_addresses;
                 let found =
                     channels::discover_followings(&self.store, session, instance, allow_private).await?;

@@ -62,7 +62,9 @@ async fn uploads_edits_and_deletions_between_passes_are_followed(store: Store) {
     let cancel = CancellationToken::new();
     crawler.crawl_once(None, &cancel).await.unwrap();
 
-    // New uploads are found by an incremental pass, reading only the newest page.
+    // New uploads are found by an incremental pass, reading only the newest
+    // page and the new videos' details (identity, robots.txt and followings
+    // wait for the next sweep).
     fleet.upload(0, 5).unwrap();
     let reports = crawler
         .crawl_once(Some(&instances[0].host), &cancel)
@@ -71,6 +73,7 @@ async fn uploads_edits_and_deletions_between_passes_are_followed(store: Store) {
     assert_eq!(reports[0].kind, CrawlRunKind::Incremental);
     assert_eq!(reports[0].counters.videos_new, 5, "{reports:?}");
     assert_eq!(reports[0].counters.pages, 1);
+    assert_eq!(reports[0].counters.requests, 1 + 5, "{reports:?}");
     assert_exact(&store, &fleet, 0, &instances[0]).await;
 
     // Edits and deletions are found by a sweep.
