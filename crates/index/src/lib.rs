@@ -30,6 +30,7 @@ mod related;
 mod results;
 pub mod schema;
 mod searcher;
+mod statistics;
 mod suggest;
 
 pub use build::{BuildProgress, BuildReport, rebuild};

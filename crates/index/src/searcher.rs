@@ -30,6 +30,7 @@ use crate::query::{Direction, VideoQuery, VideoSort};
 use crate::ranking::{Boosts, segment_scorer};
 use crate::results::{Facets, Highlights, Hit, SearchResults, VideoSummary};
 use crate::schema::{Fields, KIND_CHANNEL, KIND_PLAYLIST, KIND_VIDEO};
+use crate::statistics::LiveStatistics;
 use crate::suggest::suggest;
 
 /// How often the background thread looks for commits and swaps.
@@ -303,7 +304,10 @@ pub(crate) fn frequency(
         .sum()
 }
 
-fn live_frequency(segment: &tantivy::SegmentReader, term: &Term) -> tantivy::Result<u64> {
+pub(crate) fn live_frequency(
+    segment: &tantivy::SegmentReader,
+    term: &Term,
+) -> tantivy::Result<u64> {
     let inverted = segment.inverted_index(term.field())?;
     let Some(alive) = segment.alive_bitset() else {
         return Ok(u64::from(inverted.doc_freq(term)?));
@@ -374,7 +378,13 @@ pub(crate) fn collect(
             let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
                 segment_scorer(&boosts, segment)
             });
-            searcher.search(query, &(collector, Count, facets))?
+            // Scored on live documents only, so that every replica ranks alike.
+            let statistics = LiveStatistics(searcher);
+            searcher.search_with_statistics_provider(
+                query,
+                &(collector, Count, facets),
+                &statistics,
+            )?
         }
         SortKey::Number(field, direction) => {
             let collector = top.order_by_fast_field::<i64>(field, order(direction));
