@@ -148,9 +148,19 @@ pub fn http_client(config: &CrawlerConfig) -> reqwest::Result<reqwest::Client> {
         .no_proxy()
         .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
         .timeout(Duration::from_secs(config.request_timeout_secs))
-        .pool_idle_timeout(Duration::from_secs(30))
+        .pool_idle_timeout(idle_connection_timeout(config))
         .pool_max_idle_per_host(config.concurrency_per_host.max(1))
         .build()
+}
+
+/// How long a connection to an instance is kept unused. A crawl reuses its
+/// connections back to back, or once per `requests_per_second` interval when
+/// it is paced; once the crawl ends they would only wait for the next one,
+/// hours later. Kept 30 s, they piled up: crawling 1,000 instances in a row
+/// left 14,000 idle connections open, about 400 MB of buffers here (and as
+/// many sockets held on the instances).
+fn idle_connection_timeout(config: &CrawlerConfig) -> Duration {
+    config.min_interval().unwrap_or_default() + Duration::from_secs(2)
 }
 
 #[cfg(test)]

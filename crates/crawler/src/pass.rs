@@ -8,6 +8,12 @@
 //! did not see are checked one by one and deleted only if the instance says
 //! they are gone (404), so neither a shifted page nor a failure deletes
 //! anything by mistake.
+//!
+//! A page is written while the next one is read (write-behind, one page
+//! deep): the database's commit is then off the critical path of the pages,
+//! which an instance must serve one after the other. A sweep's offset is
+//! saved only after the page before it is committed, and a pass waits for the
+//! page in flight before it returns, whatever the outcome.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,7 +22,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use peertube::{LenientPage, Video, VideoDetails, VideoListQuery};
 use serde::{Deserialize, Serialize};
-use store::{Instance, Store, now};
+use store::{Instance, PageRecords, Store, UpsertSummary, now};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -137,17 +143,19 @@ impl<'a> Pass<'a> {
     ) -> Result<DateTime<Utc>, PassError> {
         let mut newest = watermark;
         let mut start = 0;
+        let mut in_flight = None;
         loop {
-            let (page, received) = self.fetch_page(start).await?;
-            let reached_known = page.items.iter().any(|video| published(video) <= watermark);
-            if let Some(max) = page.items.iter().map(published).max() {
-                newest = newest.max(max);
-            }
-            self.store_page(page.items).await?;
-            if reached_known || received < u64::from(peertube::MAX_COUNT) {
+            let (written, read) = futures::join!(settle(in_flight.take()), self.read_page(start));
+            self.count_written(written?);
+            let read = read?;
+            let reached_known = read.published.iter().any(|&at| at <= watermark);
+            newest = read.published.into_iter().fold(newest, DateTime::max);
+            in_flight = read.records.map(|page| self.writer().write(page));
+            if reached_known || read.received < u64::from(peertube::MAX_COUNT) {
+                self.count_written(settle(in_flight).await?);
                 return Ok(newest);
             }
-            start += received;
+            start += read.received;
         }
     }
 
@@ -159,14 +167,17 @@ impl<'a> Pass<'a> {
     ) -> Result<Option<DateTime<Utc>>, PassError> {
         let mut newest = None;
         let mut repeated_pages = 0;
+        let mut in_flight = None;
         loop {
-            let (page, received) = self.fetch_page(progress.next_start).await?;
-            if let Some(max) = page.items.iter().map(published).max() {
-                newest = newest.max(Some(max));
-            }
             let before = self.seen.len();
-            self.store_page(page.items).await?;
-            repeated_pages = if received > 0 && self.seen.len() == before {
+            let (written, read) = futures::join!(
+                settle(in_flight.take()),
+                self.read_page(progress.next_start)
+            );
+            self.count_written(written?);
+            let read = read?;
+            newest = newest.max(read.published.iter().copied().max());
+            repeated_pages = if read.received > 0 && self.seen.len() == before {
                 repeated_pages + 1
             } else {
                 0
@@ -174,15 +185,17 @@ impl<'a> Pass<'a> {
             if repeated_pages >= MAX_REPEATED_PAGES {
                 return Err(PassError::Repeating);
             }
-            progress.next_start += received;
-            self.save_sweep(Some(progress.clone())).await?;
-            if received < u64::from(peertube::MAX_COUNT) {
+            progress.next_start += read.received;
+            in_flight = Some(self.writer().write_swept(read.records, progress.clone()));
+            if read.received < u64::from(peertube::MAX_COUNT) {
                 break;
             }
             if progress.next_start >= self.max_videos {
+                self.count_written(settle(in_flight).await?);
                 return Err(PassError::TooMany(self.max_videos));
             }
         }
+        self.count_written(settle(in_flight).await?);
         self.delete_vanished(progress.started_at).await?;
         Ok(newest)
     }
@@ -202,9 +215,23 @@ impl<'a> Pass<'a> {
                 .collect();
             let videos: Vec<Video> = details.iter().map(|d| d.video.clone()).collect();
             let by_uuid = details.into_iter().map(|d| (d.video.uuid, d)).collect();
-            self.write(&videos, &by_uuid).await?;
+            let records = self.records(&videos, &by_uuid);
+            let written = self.writer().write(records).await?;
+            self.count_written(Some(written));
         }
         Ok(())
+    }
+
+    /// Reads the page at `start` and gets it ready to write (see [`Pass::prepare_page`]).
+    async fn read_page(&mut self, start: u64) -> Result<ReadPage, PassError> {
+        let (page, received) = self.fetch_page(start).await?;
+        let published = page.items.iter().map(published).collect();
+        let records = self.prepare_page(page.items).await?;
+        Ok(ReadPage {
+            received,
+            published,
+            records,
+        })
     }
 
     async fn fetch_page(&mut self, start: u64) -> Result<(LenientPage<Video>, u64), PassError> {
@@ -222,14 +249,15 @@ impl<'a> Pass<'a> {
     }
 
     /// Keeps the local videos not already seen in this pass, fetches details
-    /// of the new and edited ones, and writes the page in one transaction.
-    async fn store_page(&mut self, items: Vec<Video>) -> Result<(), PassError> {
+    /// of the new and edited ones, and maps them to the records of the page's
+    /// write; `None` when nothing is left to write.
+    async fn prepare_page(&mut self, items: Vec<Video>) -> Result<Option<PageRecords>, PassError> {
         let videos: Vec<Video> = items
             .into_iter()
             .filter(|video| video.is_local_to(&self.host) && self.seen.insert(video.uuid))
             .collect();
         if videos.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let uuids: Vec<String> = videos.iter().map(|video| video.uuid.to_string()).collect();
         let known = self.store.known_videos(self.instance.id, &uuids).await?;
@@ -260,7 +288,7 @@ impl<'a> Pass<'a> {
             .into_iter()
             .filter(|video| self.seen.contains(&video.uuid))
             .collect();
-        self.write(&videos, &details).await
+        Ok(Some(self.records(&videos, &details)))
     }
 
     fn details_failed(&mut self, error: &peertube::Error) {
@@ -273,19 +301,28 @@ impl<'a> Pass<'a> {
         self.seen.remove(&uuid);
     }
 
-    async fn write(
-        &mut self,
-        videos: &[Video],
-        details: &HashMap<Uuid, VideoDetails>,
-    ) -> Result<(), PassError> {
-        let page = page_records(
+    /// The store's records of videos (and of their accounts and channels).
+    fn records(&self, videos: &[Video], details: &HashMap<Uuid, VideoDetails>) -> PageRecords {
+        page_records(
             videos.iter().map(|video| (video, details.get(&video.uuid))),
             self.session.client.base_url(),
-        );
-        let summary = self.store.upsert_page(self.instance, &page, now()).await?;
-        self.counters.new += i64::try_from(summary.inserted).unwrap_or(i64::MAX);
-        self.counters.updated += i64::try_from(summary.updated).unwrap_or(i64::MAX);
-        Ok(())
+        )
+    }
+
+    fn writer(&self) -> PageWriter<'a> {
+        PageWriter {
+            store: self.store,
+            worker: self.worker,
+            instance: self.instance,
+        }
+    }
+
+    /// Counts what a committed write did (nothing for no write).
+    fn count_written(&mut self, summary: Option<UpsertSummary>) {
+        if let Some(summary) = summary {
+            self.counters.new += i64::try_from(summary.inserted).unwrap_or(i64::MAX);
+            self.counters.updated += i64::try_from(summary.updated).unwrap_or(i64::MAX);
+        }
     }
 
     /// Details by uuid: `Ok(None)` when the instance says the video is gone.
@@ -341,7 +378,9 @@ impl<'a> Pass<'a> {
                 }
             }
             // Still there (it had shifted between pages): seen now.
-            self.write(&alive, &details).await?;
+            let records = self.records(&alive, &details);
+            let written = self.writer().write(records).await?;
+            self.count_written(Some(written));
         }
         let deleted = self
             .store
@@ -351,21 +390,66 @@ impl<'a> Pass<'a> {
         Ok(())
     }
 
-    async fn save_sweep(&self, sweep: Option<SweepProgress>) -> Result<(), PassError> {
-        let mut state: CrawlState = self.store.crawl_state(self.instance.id).await?;
-        state.sweep = sweep;
-        self.store
-            .save_crawl_state(self.instance.id, self.worker, &state)
-            .await?;
-        Ok(())
-    }
-
     fn check_cancelled(&self) -> Result<(), PassError> {
         if self.cancel.is_cancelled() {
             Err(PassError::Cancelled)
         } else {
             Ok(())
         }
+    }
+}
+
+/// A page read and ready to write.
+struct ReadPage {
+    /// Items the instance sent (the next page starts after them).
+    received: u64,
+    /// When each listed video was published.
+    published: Vec<DateTime<Utc>>,
+    records: Option<PageRecords>,
+}
+
+/// A page's write running while the next page is read: its summary once committed.
+type Write<'a> = BoxFuture<'a, Result<UpsertSummary, PassError>>;
+
+/// Waits for the write in flight, if any.
+async fn settle(write: Option<Write<'_>>) -> Result<Option<UpsertSummary>, PassError> {
+    match write {
+        Some(write) => write.await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Writes pages of a pass; borrows nothing of the [`Pass`], so that a write
+/// can run while the pass reads the next page.
+#[derive(Clone, Copy)]
+struct PageWriter<'a> {
+    store: &'a Store,
+    worker: &'a str,
+    instance: &'a Instance,
+}
+
+impl<'a> PageWriter<'a> {
+    /// Writes a page in one transaction.
+    fn write(self, page: PageRecords) -> Write<'a> {
+        async move { Ok(self.store.upsert_page(self.instance, &page, now()).await?) }.boxed()
+    }
+
+    /// Writes a sweep's page (if anything is left of it), then saves the
+    /// sweep's offset after it: a resumed sweep never skips an unwritten page.
+    fn write_swept(self, page: Option<PageRecords>, progress: SweepProgress) -> Write<'a> {
+        async move {
+            let summary = match page {
+                Some(page) => self.store.upsert_page(self.instance, &page, now()).await?,
+                None => UpsertSummary::default(),
+            };
+            let mut state: CrawlState = self.store.crawl_state(self.instance.id).await?;
+            state.sweep = Some(progress);
+            self.store
+                .save_crawl_state(self.instance.id, self.worker, &state)
+                .await?;
+            Ok(summary)
+        }
+        .boxed()
     }
 }
 
