@@ -12,6 +12,9 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 use crate::query::DurationRange;
 use crate::results::Facets;
 
+/// Category ids counted in an array rather than a map.
+const COMMON_CATEGORIES: usize = 64;
+
 /// Counts the matches of a video search by facet.
 pub(crate) struct FacetCollector;
 
@@ -21,7 +24,10 @@ pub(crate) struct SegmentFacets {
     host: Option<StrColumn>,
     hosts: Vec<u64>,
     category: Option<Column<i64>>,
-    categories: BTreeMap<i64, u64>,
+    /// Counts of the categories `0..COMMON_CATEGORIES` (PeerTube's are 1 to 18)…
+    common_categories: [u64; COMMON_CATEGORIES],
+    /// …and of any other (a plugin's), in a map: a map lookup per document costs more.
+    other_categories: BTreeMap<i64, u64>,
     duration: Option<Column<i64>>,
     durations: [u64; 3],
 }
@@ -50,7 +56,8 @@ impl Collector for FacetCollector {
             language,
             host,
             category: fast.column_opt::<i64>("category")?,
-            categories: BTreeMap::new(),
+            common_categories: [0; COMMON_CATEGORIES],
+            other_categories: BTreeMap::new(),
             duration: fast.column_opt::<i64>("duration")?,
             durations: [0; 3],
         })
@@ -93,17 +100,28 @@ fn count_ord(column: &Option<StrColumn>, counts: &mut [u64], doc: DocId) {
     }
 }
 
+/// The names of the counted ordinals. The ordinals are looked up together, in
+/// order: the dictionary is read block by block, once, where looking each one
+/// up alone would decompress its block again (a `ZSTD` context each time; the
+/// hosts facet alone has hundreds of ordinals).
 fn named(column: Option<StrColumn>, counts: Vec<u64>) -> BTreeMap<String, u64> {
     let mut named = BTreeMap::new();
     let Some(column) = column else {
         return named;
     };
-    let mut name = String::new();
-    for (ord, count) in counts.into_iter().enumerate() {
-        if count > 0 && column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
-            named.insert(name.clone(), count);
+    let (ords, counts): (Vec<u64>, Vec<u64>) = counts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, count)| *count > 0)
+        .map(|(ord, count)| (ord as u64, count))
+        .unzip();
+    let mut counts = counts.into_iter();
+    // A dictionary that cannot be read leaves the facet short, as a missing name did before.
+    let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+        if let (Some(count), Ok(name)) = (counts.next(), std::str::from_utf8(bytes)) {
+            named.insert(name.to_owned(), count);
         }
-    }
+    });
     named
 }
 
@@ -114,7 +132,10 @@ impl SegmentCollector for SegmentFacets {
         count_ord(&self.language, &mut self.languages, doc);
         count_ord(&self.host, &mut self.hosts, doc);
         if let Some(category) = self.category.as_ref().and_then(|c| c.first(doc)) {
-            *self.categories.entry(category).or_default() += 1;
+            match usize::try_from(category) {
+                Ok(i) if i < COMMON_CATEGORIES => self.common_categories[i] += 1,
+                _ => *self.other_categories.entry(category).or_default() += 1,
+            }
         }
         if let Some(duration) = self.duration.as_ref().and_then(|c| c.first(doc)) {
             self.durations[DurationRange::of(duration) as usize] += 1;
@@ -125,7 +146,14 @@ impl SegmentCollector for SegmentFacets {
         Facets {
             languages: named(self.language, self.languages),
             hosts: named(self.host, self.hosts),
-            categories: self.categories,
+            categories: self
+                .common_categories
+                .iter()
+                .enumerate()
+                .filter(|(_, count)| **count > 0)
+                .map(|(category, count)| (category as i64, *count))
+                .chain(self.other_categories)
+                .collect(),
             durations: DurationRange::ALL
                 .iter()
                 .map(|range| (*range, self.durations[*range as usize]))

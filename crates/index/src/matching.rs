@@ -7,9 +7,14 @@
 //! are all required for one or two words, all but one beyond; a search that
 //! finds nothing is retried with any word.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    AutomatonWeight, BooleanQuery, BoostQuery, DfaWrapper, DisjunctionMaxQuery, EmptyQuery,
+    EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
@@ -147,15 +152,41 @@ fn term_query(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
     ))
 }
 
-/// How often terms occur, to keep stems from outscoring the word itself.
-pub(crate) struct Statistics<'a> {
+/// What building the text query of one search looks up in the index, each
+/// looked up once: a search asks for the same frequencies per group, stem
+/// and attempt, and for the same Levenshtein automaton in every fuzzy group.
+pub(crate) struct Lookups<'a> {
     /// Documents in the index.
     pub documents: u64,
     /// Documents holding a term of a field.
-    pub frequency: &'a dyn Fn(Field, &str) -> u64,
+    frequency: &'a dyn Fn(Field, &str) -> u64,
+    frequencies: RefCell<HashMap<(Field, String), u64>>,
+    /// By word, edit distance and whether it is a prefix automaton.
+    automata: RefCell<HashMap<(String, u8, bool), Arc<DfaWrapper>>>,
 }
 
-impl Statistics<'_> {
+impl<'a> Lookups<'a> {
+    pub fn new(documents: u64, frequency: &'a dyn Fn(Field, &str) -> u64) -> Self {
+        Self {
+            documents,
+            frequency,
+            frequencies: RefCell::default(),
+            automata: RefCell::default(),
+        }
+    }
+
+    /// Documents holding a term of a field.
+    pub fn frequency(&self, field: Field, text: &str) -> u64 {
+        if let Some(frequency) = self.frequencies.borrow().get(&(field, text.to_owned())) {
+            return *frequency;
+        }
+        let frequency = (self.frequency)(field, text);
+        self.frequencies
+            .borrow_mut()
+            .insert((field, text.to_owned()), frequency);
+        frequency
+    }
+
     fn idf(&self, frequency: u64) -> f32 {
         let (n, df) = (self.documents as f32, frequency as f32);
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
@@ -164,29 +195,92 @@ impl Statistics<'_> {
     /// The boost that makes a stem score at most like the word would: a stem
     /// found in one language only is rarer than the word, and would
     /// otherwise favour that language's documents.
-    fn stem_scale(&self, group: &FieldGroup, stemmed: Field, word: &str, stem: &str) -> f32 {
-        let exact = (self.frequency)(group.folded, word);
+    fn stem_scale(&self, exact: u64, stem: u64) -> f32 {
         if exact == 0 {
             return 1.0;
         }
-        let stem = (self.frequency)(stemmed, stem).max(1);
-        (self.idf(exact) / self.idf(stem)).min(1.0)
+        (self.idf(exact) / self.idf(stem.max(1))).min(1.0)
+    }
+
+    /// The terms of `field` within `distance` edits of `word` (or starting
+    /// with it, for a prefix), at a constant score.
+    fn automaton_query(
+        &self,
+        field: Field,
+        word: &str,
+        distance: u8,
+        prefix: bool,
+    ) -> Box<dyn Query> {
+        let key = (word.to_owned(), distance, prefix);
+        let automaton = self.automata.borrow().get(&key).cloned();
+        let automaton = automaton.or_else(|| {
+            // Any field: the automaton depends on the text only.
+            let term = Term::from_field_text(field, word);
+            let query = if prefix {
+                FuzzyTermQuery::new_prefix(term, distance, false)
+            } else {
+                FuzzyTermQuery::new(term, distance, true)
+            };
+            let automaton = Arc::new(query.automaton().ok()?);
+            self.automata
+                .borrow_mut()
+                .insert(key, Arc::clone(&automaton));
+            Some(automaton)
+        });
+        match automaton {
+            Some(automaton) => Box::new(AutomatonQuery { field, automaton }),
+            // Not a text term, or a distance Tantivy refuses: match nothing, as the fuzzy query would have.
+            None => Box::new(EmptyQuery),
+        }
     }
 }
 
-/// The query of one word in one group.
+/// A [`FuzzyTermQuery`] whose automaton is built once and shared by every field and attempt.
+#[derive(Clone)]
+struct AutomatonQuery {
+    field: Field,
+    automaton: Arc<DfaWrapper>,
+}
+
+impl std::fmt::Debug for AutomatonQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutomatonQuery")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for AutomatonQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<DfaWrapper>::new(
+            self.field,
+            Arc::clone(&self.automaton),
+        )))
+    }
+}
+
+/// The query of one word in one group. Terms no live document holds are
+/// left out (they would match nothing, yet cost a weight and a scorer per
+/// segment); when nothing is left, the word's own term stands for it.
 fn word_in_group(
     group: &FieldGroup,
     word: &QueryWord,
     last: bool,
     fuzzy: bool,
-    statistics: &Statistics<'_>,
+    lookups: &Lookups<'_>,
 ) -> Box<dyn Query> {
-    let mut variants: Vec<Box<dyn Query>> =
-        vec![term_query(group.folded, &word.folded, group.weight)];
+    let exact = lookups.frequency(group.folded, &word.folded);
+    let mut variants: Vec<Box<dyn Query>> = Vec::new();
+    if exact > 0 {
+        variants.push(term_query(group.folded, &word.folded, group.weight));
+    }
     if let Some(stemmed) = group.stemmed {
         for stem in &word.stems {
-            let scale = statistics.stem_scale(group, stemmed, &word.folded, stem);
+            let frequency = lookups.frequency(stemmed, stem);
+            if frequency == 0 {
+                continue;
+            }
+            let scale = lookups.stem_scale(exact, frequency);
             variants.push(term_query(
                 stemmed,
                 stem,
@@ -196,23 +290,22 @@ fn word_in_group(
     }
     let distance = fuzzy_distance(&word.folded);
     if group.fuzzy && fuzzy && distance > 0 {
-        let term = Term::from_field_text(group.folded, &word.folded);
         variants.push(Box::new(BoostQuery::new(
-            Box::new(FuzzyTermQuery::new(term, distance, true)),
+            lookups.automaton_query(group.folded, &word.folded, distance, false),
             group.weight * FUZZY_SCORE,
         )));
     }
     if group.prefix && last && word.folded.chars().count() >= MIN_PREFIX_CHARS {
-        let term = Term::from_field_text(group.folded, &word.folded);
         variants.push(Box::new(BoostQuery::new(
-            Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+            lookups.automaton_query(group.folded, &word.folded, 0, true),
             group.weight * PREFIX_SCORE,
         )));
     }
-    if variants.len() == 1 {
-        return variants.remove(0);
+    match variants.len() {
+        0 => term_query(group.folded, &word.folded, group.weight),
+        1 => variants.remove(0),
+        _ => Box::new(DisjunctionMaxQuery::with_tie_breaker(variants, TIE_BREAKER)),
     }
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(variants, TIE_BREAKER))
 }
 
 /// The text part of a search. Words in fewer names and tags than
@@ -222,19 +315,19 @@ pub(crate) fn text_query(
     groups: &[FieldGroup],
     words: &[QueryWord],
     strictness: Strictness,
-    statistics: &Statistics<'_>,
+    lookups: &Lookups<'_>,
 ) -> Option<Box<dyn Query>> {
     if words.is_empty() {
         return None;
     }
-    let documents = statistics.documents.max(1);
+    let documents = lookups.documents.max(1);
     let last = words.len() - 1;
     let mut rare: Vec<Box<dyn Query>> = Vec::new();
     let mut common: Vec<Box<dyn Query>> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         let frequencies: Vec<u64> = groups
             .iter()
-            .map(|group| (statistics.frequency)(group.folded, &word.folded))
+            .map(|group| lookups.frequency(group.folded, &word.folded))
             .collect();
         let fuzzy_frequency: u64 = groups
             .iter()
@@ -257,7 +350,7 @@ pub(crate) fn text_query(
             .iter()
             .zip(&frequencies)
             .filter(|(_, frequency)| !narrow_elsewhere || narrow(**frequency))
-            .map(|(group, _)| word_in_group(group, word, i == last, allow_fuzzy, statistics))
+            .map(|(group, _)| word_in_group(group, word, i == last, allow_fuzzy, lookups))
             .collect();
         let query: Box<dyn Query> = Box::new(BooleanQuery::union(per_group));
         if total * COMMON_SHARE > documents {

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::filters::{Filters, channel_filters, playlist_filters};
 use crate::highlight::Matcher;
 use crate::matching::{
-    Statistics, Strictness, channel_groups, identifier, identifier_query, significant, text_query,
+    Lookups, Strictness, channel_groups, identifier, identifier_query, significant, text_query,
 };
 use crate::query::{ChannelQuery, ChannelSort, PlaylistQuery, PlaylistSort};
 use crate::ranking::Boosts;
@@ -108,17 +108,14 @@ impl Searcher {
         let words = significant(Analyzers::with(|a| a.query_words(search)));
         let groups = channel_groups(&fields);
         let frequency = |field, text: &str| frequency(&searcher, field, text);
-        let fuzzy = &Statistics {
-            documents: searcher.num_docs(),
-            frequency: &frequency,
-        };
+        let lookups = &Lookups::new(searcher.num_docs(), &frequency);
         let mut attempts: Vec<Option<Box<dyn Query>>> = Vec::new();
         if let Some(id) = identifier(search) {
             attempts.push(Some(identifier_query(&fields, &id)));
         }
-        attempts.push(text_query(&groups, &words, Strictness::Strict, fuzzy));
+        attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
         if words.len() > 1 {
-            attempts.push(text_query(&groups, &words, Strictness::Relaxed, fuzzy));
+            attempts.push(text_query(&groups, &words, Strictness::Relaxed, lookups));
         }
         let has_text = attempts[0].is_some();
         let boosts = Boosts::new(Vec::new(), has_text);

@@ -24,7 +24,7 @@ use crate::filters::video_filters;
 use crate::highlight::Matcher;
 use crate::layout::{Layout, open_index};
 use crate::matching::{
-    Statistics, Strictness, identifier, identifier_query, significant, text_query, video_groups,
+    Lookups, Strictness, identifier, identifier_query, significant, text_query, video_groups,
 };
 use crate::query::{Direction, VideoQuery, VideoSort};
 use crate::ranking::{Boosts, segment_scorer};
@@ -185,20 +185,17 @@ impl Searcher {
         let groups = video_groups(&fields);
         let id = identifier(search);
         let frequency = |field, text: &str| frequency(&searcher, field, text);
-        let fuzzy = &Statistics {
-            documents: searcher.num_docs(),
-            frequency: &frequency,
-        };
+        let lookups = &Lookups::new(searcher.num_docs(), &frequency);
         let mut attempts: Vec<Option<Box<dyn Query>>> = Vec::new();
         match &id {
             Some(id) => {
                 attempts.push(Some(identifier_query(&fields, id)));
-                attempts.push(text_query(&groups, &words, Strictness::Strict, fuzzy));
+                attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
             }
             None => {
-                attempts.push(text_query(&groups, &words, Strictness::Strict, fuzzy));
+                attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
                 if words.len() > 1 {
-                    attempts.push(text_query(&groups, &words, Strictness::Relaxed, fuzzy));
+                    attempts.push(text_query(&groups, &words, Strictness::Relaxed, lookups));
                 }
             }
         }
