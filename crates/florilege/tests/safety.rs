@@ -88,6 +88,14 @@ async fn a_backup_during_a_crawl_and_edits_restores_exactly_what_was_committed()
         Duration::from_millis(2),
     ));
     while store.contents().await.unwrap().videos < 200 || committed.load(Ordering::SeqCst) < 20 {
+        // Neither may end before the backup: fail rather than wait forever.
+        if writer.is_finished() {
+            writer.await.unwrap();
+            panic!("the editors' writes stopped before the backup");
+        }
+        if let Some(status) = crawl.try_wait().unwrap() {
+            panic!("the crawl ended ({status}) before the backup");
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let backups = tempfile::tempdir().unwrap();
