@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anyhow::Context;
+use bench::orchestrate::Backend;
 use bench::search::corpus::{self, CorpusSpec};
 use bench::search::indexing::{self, IndexPassArgs};
 use bench::search::load::{self, LoadArgs};
@@ -12,8 +13,8 @@ use bench::search::serve::{self, ServeArgs};
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-/// Writes a corpus of simulated PeerTube videos into a fresh SQLite store,
-/// then measures, side by side in the same run: building Florilège's index
+/// Writes a corpus of simulated PeerTube videos into a fresh store (SQLite,
+/// or PostgreSQL with a SQLite copy for the FTS5 reference), then measures, side by side in the same run: building Florilège's index
 /// from the database against raw Tantivy indexing the same documents from
 /// memory, and searching over HTTP (p50/p99 at concurrency 1, queries/s at
 /// concurrency 16) against SQLite FTS5 answering the same queries on the
@@ -59,6 +60,12 @@ struct RunArgs {
     /// alternating; ratios use the fastest of each (the machine is shared).
     #[arg(long, default_value_t = 1)]
     index_runs: usize,
+    /// Florilège's store (the FTS5 reference always searches a SQLite copy).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: Backend,
+    /// A PostgreSQL server where a fresh database is made per size.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    postgres_url: String,
 }
 
 /// The child processes the benchmark starts.
@@ -142,6 +149,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         concurrent_seconds: args.concurrent_seconds,
         fts_connections: args.fts_connections,
         index_runs: args.index_runs,
+        backend: args.backend,
+        postgres_url: args.postgres_url,
     };
     eprintln!("{}", report::header(&plan));
     let measurements = orchestrate::run(&plan, |news| eprintln!("{news}")).await?;

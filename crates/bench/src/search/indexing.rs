@@ -26,7 +26,7 @@ pub enum IndexKind {
 impl IndexKind {
     pub fn label(self) -> &'static str {
         match self {
-            Self::Florilege => "Florilège rebuild (from SQLite)",
+            Self::Florilege => "Florilège rebuild (from its store)",
             Self::Tantivy => "raw Tantivy (from memory)",
             Self::Fts5 => "SQLite FTS5 rebuild",
         }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde::de::DeserializeOwned;
+use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use url::Url;
@@ -15,7 +16,7 @@ use super::indexing::{IndexKind, IndexPassResult, dir_size};
 use super::load::LoadResult;
 use super::queries;
 use super::serve::{FLORILEGE_PREFIX, FTS5_PREFIX};
-use crate::orchestrate::json_of_child;
+use crate::orchestrate::{Backend, Database, json_of_child};
 use crate::procstat::{CpuTimes, cpu_times};
 
 /// A whole search benchmark run.
@@ -40,6 +41,10 @@ pub struct SearchPlan {
     pub fts_connections: u32,
     /// Times the Florilège and raw Tantivy indexing passes run, alternating.
     pub index_runs: usize,
+    /// Florilège's store. The FTS5 reference always reads its own SQLite copy of the corpus.
+    pub backend: Backend,
+    /// A PostgreSQL server where a fresh database is made per size.
+    pub postgres_url: String,
 }
 
 /// Which server answers.
@@ -130,8 +135,55 @@ async fn run_size(
     progress: &mut impl FnMut(&str),
 ) -> anyhow::Result<SizeMeasurement> {
     let load_at_start = load_average();
-    let database_url = format!("sqlite://{}", dir.join("bench.db").display());
-    let corpus: CorpusReport = run_child(
+    let sqlite_url = format!("sqlite://{}", dir.join("bench.db").display());
+    let corpus = write_corpus(plan, videos, &sqlite_url).await?;
+    progress(&format!(
+        "{videos} videos: corpus of {} videos, {} channels on {} instances written in {:.1} s (set-up)",
+        corpus.videos, corpus.channels, corpus.instances, corpus.write_secs
+    ));
+    let (postgres, database_bytes) = match plan.backend {
+        Backend::Sqlite => (None, dir_size(dir)),
+        Backend::Postgres => {
+            let database = Database::create(Backend::Postgres, &plan.postgres_url).await?;
+            // The same seed writes the same corpus.
+            let written = async {
+                write_corpus(plan, videos, &database.url).await?;
+                postgres_size(&database.url).await
+            }
+            .await;
+            match written {
+                Ok(bytes) => (Some(database), bytes),
+                Err(error) => {
+                    database.drop().await;
+                    return Err(error);
+                }
+            }
+        }
+    };
+    let store_url = postgres.as_ref().map_or(&*sqlite_url, |db| &*db.url);
+    let measured = measure_size(plan, videos, dir, &sqlite_url, store_url, &corpus, progress).await;
+    if let Some(database) = postgres {
+        database.drop().await;
+    }
+    let (queries, indexing, runs) = measured?;
+    Ok(SizeMeasurement {
+        videos,
+        corpus,
+        database_bytes,
+        queries,
+        indexing,
+        runs,
+        load_average: (load_at_start, load_average()),
+    })
+}
+
+/// Writes the corpus into the fresh database at `database_url` (set-up).
+async fn write_corpus(
+    plan: &SearchPlan,
+    videos: u64,
+    database_url: &str,
+) -> anyhow::Result<CorpusReport> {
+    run_child(
         plan,
         &[
             "corpus".into(),
@@ -142,16 +194,33 @@ async fn run_size(
             "--seed".into(),
             plan.seed.to_string(),
             "--database-url".into(),
-            database_url.clone(),
+            database_url.to_owned(),
         ],
     )
     .await
-    .context("writing the corpus")?;
-    let database_bytes = dir_size(dir);
-    progress(&format!(
-        "{videos} videos: corpus of {} videos, {} channels on {} instances written in {:.1} s (set-up)",
-        corpus.videos, corpus.channels, corpus.instances, corpus.write_secs
-    ));
+    .context("writing the corpus")
+}
+
+async fn postgres_size(database_url: &str) -> anyhow::Result<u64> {
+    let mut connection = sqlx::PgConnection::connect(database_url).await?;
+    let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+        .fetch_one(&mut connection)
+        .await?;
+    connection.close().await?;
+    Ok(u64::try_from(bytes)?)
+}
+
+/// The indexing passes and the load runs of one size: Florilège and raw
+/// Tantivy read the store at `store_url`, FTS5 its SQLite copy at `sqlite_url`.
+async fn measure_size(
+    plan: &SearchPlan,
+    videos: u64,
+    dir: &Path,
+    sqlite_url: &str,
+    store_url: &str,
+    corpus: &CorpusReport,
+    progress: &mut impl FnMut(&str),
+) -> anyhow::Result<(usize, Vec<IndexPassResult>, Vec<QueryRun>)> {
     let mix = queries::mix(&corpus.samples, plan.per_kind, plan.seed);
     anyhow::ensure!(!mix.is_empty(), "no query could be drawn from the corpus");
     let queries_path = dir.join("queries.json");
@@ -166,9 +235,10 @@ async fn run_size(
     }
     order.push(IndexKind::Fts5);
     for kind in order {
-        let target = match kind {
-            IndexKind::Tantivy => dir.join("raw"),
-            _ => index_root.clone(),
+        let (target, database_url) = match kind {
+            IndexKind::Tantivy => (dir.join("raw"), store_url),
+            IndexKind::Florilege => (index_root.clone(), store_url),
+            IndexKind::Fts5 => (index_root.clone(), sqlite_url),
         };
         let result: IndexPassResult = run_child(
             plan,
@@ -177,7 +247,7 @@ async fn run_size(
                 "--kind".into(),
                 kind_arg(kind).into(),
                 "--database-url".into(),
-                database_url.clone(),
+                database_url.to_owned(),
                 "--dir".into(),
                 target.display().to_string(),
             ],
@@ -198,18 +268,10 @@ async fn run_size(
         indexing.push(result);
     }
 
-    let server = Server::spawn(plan, &database_url, &index_root).await?;
+    let server = Server::spawn(plan, store_url, sqlite_url, &index_root).await?;
     let runs = query_runs(plan, &server, &queries_path, videos, progress).await;
     server.stop().await;
-    Ok(SizeMeasurement {
-        videos,
-        corpus,
-        database_bytes,
-        queries: mix.len(),
-        indexing,
-        runs: runs?,
-        load_average: (load_at_start, load_average()),
-    })
+    Ok((mix.len(), indexing, runs?))
 }
 
 /// The machine's 1-minute load average (other work shares the cores: it says how noisy a run was).
@@ -308,13 +370,16 @@ struct Server {
 impl Server {
     async fn spawn(
         plan: &SearchPlan,
-        database_url: &str,
+        store_url: &str,
+        fts_url: &str,
         index_root: &Path,
     ) -> anyhow::Result<Self> {
         let mut child = Command::new(&plan.exe)
             .arg("serve")
             .arg("--database-url")
-            .arg(database_url)
+            .arg(store_url)
+            .arg("--fts-database-url")
+            .arg(fts_url)
             .arg("--index-root")
             .arg(index_root)
             .arg("--fts-connections")

@@ -17,11 +17,12 @@ const MB: f64 = 1_000_000.0;
 /// What was run, in one paragraph.
 pub fn header(plan: &SearchPlan) -> String {
     format!(
-        "{} instances, seed {}; query mix of {} queries ({} per kind: {}), count={COUNT}; \
+        "Florilège's store: {}; {} instances, seed {}; query mix of {} queries ({} per kind: {}), count={COUNT}; \
          concurrency 1: at most {} requests or {} s; concurrency {}: {} s; Florilège and raw Tantivy \
          indexing {} time(s) each, alternating (ratios use the fastest); every pass, the server \
          and each load run in its own process; FTS5 endpoint: axum + sqlx, {} read connections, \
          in the server process beside Florilège's API; answers uncompressed.\n",
+        plan.backend.name(),
         plan.instances,
         plan.seed,
         mix_size(plan),
@@ -203,10 +204,11 @@ fn mark(met: bool) -> &'static str {
 /// Florilège against its references, and against the targets.
 pub fn ratios_table(plan: &SearchPlan, measurements: &[SizeMeasurement]) -> String {
     let n = plan.concurrency;
+    let store = plan.backend.name();
     let mut out = format!(
         "| videos | indexing wall Florilège/raw Tantivy | index size Florilège/raw Tantivy \
          | index size Florilège/FTS5 | p50 c=1 Florilège/FTS5 | p99 c=1 Florilège/FTS5 \
-         | queries/s c={n} Florilège/FTS5 | Florilège documents/s from SQLite | p50 c=1 ms \
+         | queries/s c={n} Florilège/FTS5 | Florilège documents/s from {store} | p50 c=1 ms \
          | p99 c=1 ms | queries/s c={n} | ≥ 15,000 documents/s | p50 < 2 ms | p99 < 10 ms \
          | ≥ 3,000 queries/s |\n\
          |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|:-:|:-:|\n"

@@ -22,8 +22,12 @@ pub const FTS5_PREFIX: &str = "fts5=";
 /// What the server process serves.
 #[derive(Args, Clone, Debug)]
 pub struct ServeArgs {
+    /// Florilège's store.
     #[arg(long)]
     pub database_url: String,
+    /// The SQLite copy of the corpus FTS5 searches.
+    #[arg(long)]
+    pub fts_database_url: String,
     /// The index root built by the Florilège pass.
     #[arg(long)]
     pub index_root: PathBuf,
@@ -43,7 +47,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // No image cache and no instance checks: the benchmark only searches.
     let images = args.index_root.join("no-images");
     let state = AppState::open(store.clone(), searcher, WebConfig::default(), images, None).await?;
-    let fts_router = fts::router(&args.database_url, args.fts_connections).await?;
+    let fts_router = fts::router(&args.fts_database_url, args.fts_connections).await?;
     let florilege = TcpListener::bind("127.0.0.1:0").await?;
     let fts5 = TcpListener::bind("127.0.0.1:0").await?;
     {
