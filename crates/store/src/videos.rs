@@ -169,18 +169,22 @@ impl Store {
         if uuids.is_empty() {
             return Ok(HashMap::new());
         }
+        // By uuid alone, the instance checked here: PostgreSQL's generic plan
+        // for `instance_id = $1 AND uuid IN (…)` also scanned every video of
+        // the instance (a bitmap AND), which made a first crawl of a large
+        // instance quadratic.
         let rows: Vec<KnownRow> = on_pool!(&self.read, p => {
             let mut query = QueryBuilder::new(
-                "SELECT id, uuid, remote_updated_at, details_fetched_at, deleted_at \
-                 FROM videos WHERE instance_id = ",
+                "SELECT instance_id, id, uuid, remote_updated_at, details_fetched_at, deleted_at \
+                 FROM videos WHERE uuid IN ",
             );
-            query.push_bind(instance_id).push(" AND uuid IN ");
             push_list(&mut query, uuids);
             query.build_query_as().fetch_all(p).await?
         });
         Ok(rows
             .into_iter()
-            .map(|(id, uuid, remote_updated_at, details, deleted)| {
+            .filter(|row| row.0 == instance_id)
+            .map(|(_, id, uuid, remote_updated_at, details, deleted)| {
                 let known = KnownVideo {
                     id,
                     remote_updated_at,
@@ -285,8 +289,9 @@ impl Store {
     }
 }
 
-/// `id, uuid, remote_updated_at, details_fetched_at, deleted_at`.
+/// `instance_id, id, uuid, remote_updated_at, details_fetched_at, deleted_at`.
 type KnownRow = (
+    i64,
     i64,
     String,
     Option<DateTime<Utc>>,
