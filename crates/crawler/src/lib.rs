@@ -156,13 +156,16 @@ struct Crawl<'a> {
 }
 
 /// Crawls instances: one at a time on demand, or all of them on schedule.
+/// Cheap to clone: clones share the HTTP client, the concurrency limits and
+/// the per-host gates.
+#[derive(Clone)]
 pub struct Crawler {
     store: Store,
     config: Arc<CrawlerConfig>,
     http: reqwest::Client,
     policy: AddressPolicy,
     global: Arc<Semaphore>,
-    gates: Mutex<HashMap<String, Arc<HostGate>>>,
+    gates: Arc<Mutex<HashMap<String, Arc<HostGate>>>>,
     worker: String,
     events: Option<mpsc::UnboundedSender<CrawlEvent>>,
 }
@@ -173,7 +176,7 @@ impl Crawler {
             http: http_client(&config)?,
             policy: AddressPolicy::from_config(&config),
             global: Arc::new(Semaphore::new(config.global_concurrency.max(1))),
-            gates: Mutex::new(HashMap::new()),
+            gates: Arc::default(),
             worker: default_worker_name(),
             events: None,
             config: Arc::new(config),

@@ -56,24 +56,33 @@ impl Crawler {
     }
 
     /// Crawls every approved instance that no other worker holds,
-    /// `parallel_instances` at a time.
+    /// `parallel_instances` at a time, each in a task of its own (so that
+    /// decoding and mapping pages use every worker thread of the runtime).
     async fn crawl_all_free(
         &self,
         cancel: &CancellationToken,
     ) -> Result<Vec<CrawlReport>, CrawlerError> {
-        let instances = self
+        let mut instances = self
             .store
             .list_instances(Some(InstanceStatus::Approved))
-            .await?;
-        let crawls = instances
-            .iter()
-            .map(|instance| self.crawl_if_free(instance, cancel));
+            .await?
+            .into_iter();
         let parallel = self.config.parallel_instances.max(1);
-        let outcomes: Vec<_> = futures::StreamExt::collect(futures::StreamExt::buffer_unordered(
-            futures::stream::iter(crawls),
-            parallel,
-        ))
-        .await;
+        let mut tasks = JoinSet::new();
+        let mut outcomes = Vec::new();
+        loop {
+            while tasks.len() < parallel
+                && let Some(instance) = instances.next()
+            {
+                let (crawler, cancel) = (self.clone(), cancel.clone());
+                tasks.spawn(async move { crawler.crawl_if_free(&instance, &cancel).await });
+            }
+            match tasks.join_next().await {
+                Some(Ok(outcome)) => outcomes.push(outcome),
+                Some(Err(failed)) => std::panic::resume_unwind(failed.into_panic()),
+                None => break,
+            }
+        }
         let mut reports = Vec::new();
         for outcome in outcomes {
             match outcome {
