@@ -301,7 +301,13 @@ async fn an_instance_cannot_take_over_another_instances_video(store: Store) {
     let uuids = [video(1).uuid];
     let known = store.known_videos(honest.id, &uuids).await.unwrap();
     assert_eq!(known[&uuids[0]].id, stored.id);
-    assert!(store.known_videos(hostile.id, &uuids).await.unwrap().is_empty());
+    assert!(
+        store
+            .known_videos(hostile.id, &uuids)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn videos_not_seen_in_a_complete_sweep_are_deleted_and_can_return(store: Store) {
