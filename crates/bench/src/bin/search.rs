@@ -14,9 +14,10 @@ use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 /// Writes a corpus of simulated PeerTube videos into a fresh store (SQLite,
-/// or PostgreSQL with a SQLite copy for the FTS5 reference), then measures, side by side in the same run: building Florilège's index
-/// from the database against raw Tantivy indexing the same documents from
-/// memory, and searching over HTTP (p50/p99 at concurrency 1, queries/s at
+/// or PostgreSQL with a SQLite copy for the FTS5 reference), then measures,
+/// side by side in the same run: building Florilège's index from the
+/// database against raw Tantivy indexing the same documents from memory,
+/// and searching over HTTP (p50/p99 at concurrency 1, queries/s at
 /// concurrency 16) against SQLite FTS5 answering the same queries on the
 /// same data. Prints Markdown tables, with the targets of issue 4.
 #[derive(Parser, Debug)]
