@@ -28,7 +28,24 @@ fn number(cell: &str) -> f64 {
 
 #[test]
 fn the_search_benchmark_runs_end_to_end_on_a_tiny_corpus() {
+    run_on("SQLite", &["--backend", "sqlite"]);
+}
+
+/// Florilège's index built from, and its API served on, PostgreSQL.
+#[test]
+fn the_search_benchmark_runs_on_postgresql() {
+    let Ok(url) = std::env::var("FLORILEGE_TEST_POSTGRES_URL") else {
+        return;
+    };
+    run_on(
+        "PostgreSQL",
+        &["--backend", "postgres", "--postgres-url", url.as_str()],
+    );
+}
+
+fn run_on(store: &str, backend: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_search"))
+        .args(backend)
         .args([
             "--videos",
             "300",
@@ -60,9 +77,9 @@ fn the_search_benchmark_runs_end_to_end_on_a_tiny_corpus() {
 
     let indexing = table_rows(&stdout, "documents/s | CPU s");
     for pass in [
-        "Florilège rebuild (from SQLite)",
-        "raw Tantivy (from memory)",
-        "SQLite FTS5 rebuild",
+        format!("Florilège rebuild (from {store})"),
+        "raw Tantivy (from memory)".into(),
+        "SQLite FTS5 rebuild".into(),
     ] {
         let row = indexing
             .iter()

@@ -158,7 +158,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", report::header(&plan))?;
     writeln!(out, "{}", report::corpus_table(&measurements))?;
-    writeln!(out, "{}", report::indexing_table(&measurements))?;
+    writeln!(out, "{}", report::indexing_table(&plan, &measurements))?;
     writeln!(out, "{}", report::queries_table(&measurements))?;
     writeln!(out, "{}", report::kinds_table(&measurements))?;
     writeln!(out, "{}", report::ratios_table(&plan, &measurements))?;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use store::{Store, StoreConfig};
 
 use super::{fts, raw};
+use crate::orchestrate::Backend;
 use crate::procstat::{CpuTimes, busiest_threads, cpu_times, peak_rss_bytes, reset_peak_rss};
 
 /// Which index is built.
@@ -24,11 +25,12 @@ pub enum IndexKind {
 }
 
 impl IndexKind {
-    pub fn label(self) -> &'static str {
+    /// The pass's name, with Florilège's store.
+    pub fn label(self, store: Backend) -> String {
         match self {
-            Self::Florilege => "Florilège rebuild (from its store)",
-            Self::Tantivy => "raw Tantivy (from memory)",
-            Self::Fts5 => "SQLite FTS5 rebuild",
+            Self::Florilege => format!("Florilège rebuild (from {})", store.name()),
+            Self::Tantivy => "raw Tantivy (from memory)".into(),
+            Self::Fts5 => "SQLite FTS5 rebuild".into(),
         }
     }
 }

@@ -253,13 +253,13 @@ async fn measure_size(
             ],
         )
         .await
-        .with_context(|| format!("the {} pass", kind.label()))?;
+        .with_context(|| format!("the {} pass", kind.label(plan.backend)))?;
         if kind == IndexKind::Tantivy {
             std::fs::remove_dir_all(&target)?;
         }
         progress(&format!(
             "{videos} videos: {} {} documents in {:.1} s ({:.0}/s), {:.1} MB",
-            kind.label(),
+            kind.label(plan.backend),
             result.documents,
             result.wall_secs,
             result.documents_per_sec(),

@@ -70,7 +70,7 @@ pub fn corpus_table(measurements: &[SizeMeasurement]) -> String {
 }
 
 /// Every indexing pass.
-pub fn indexing_table(measurements: &[SizeMeasurement]) -> String {
+pub fn indexing_table(plan: &SearchPlan, measurements: &[SizeMeasurement]) -> String {
     let mut out = String::from(
         "| videos | pass | documents | wall s | documents/s | CPU s (user+sys) | CPU µs/document \
          | peak RSS MB | index MB | busiest threads (CPU s) |\n\
@@ -87,7 +87,7 @@ pub fn indexing_table(measurements: &[SizeMeasurement]) -> String {
                 out,
                 "| {} | {} | {} | {:.2} | {:.0} | {:.1} ({:.1}+{:.1}) | {:.0} | {:.0} | {:.1} | {} |",
                 m.videos,
-                pass.kind.label(),
+                pass.kind.label(plan.backend),
                 pass.documents,
                 pass.wall_secs,
                 pass.documents_per_sec(),
