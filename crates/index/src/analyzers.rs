@@ -5,20 +5,28 @@
 //! in the video's own language ("chansons" → "chanson") for plurals and
 //! conjugations. Stemming runs on the lower-cased word before folding, as
 //! the Snowball stemmers expect accents; the stem is folded afterwards. The
-//! stemmed field is pre-tokenized by [`Analyzers::stem_tokens`], since the
-//! analyzer depends on the document, not on the field.
+//! stemmer depends on the document, not on the field, so a stemmed value
+//! carries its language in front ([`stemmed_value`]) and the field's
+//! tokenizer ([`STEMMED`]) picks the stemmer from it. (Pre-tokenized values
+//! would do the same, but Tantivy keeps them in the document as JSON: its
+//! encoding and decoding took a sixth of the indexing CPU.)
 
 use std::cell::RefCell;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer, Token, TokenStream, TokenizerManager,
+    AsciiFoldingFilter, BoxTokenStream, Language, LowerCaser, RawTokenizer, RemoveLongFilter,
+    SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager,
 };
 
 /// The tokenizer of folded text fields: words, lower-cased, accents folded.
 pub const FOLDED: &str = "florilege_folded";
 /// The tokenizer of keyword fields (tags, hosts, handles): the whole value, lower-cased and folded.
 pub const KEYWORD: &str = "florilege_keyword";
+/// The tokenizer of stemmed fields: words of a [`stemmed_value`], stemmed in its language, then folded.
+pub const STEMMED: &str = "florilege_stemmed";
+
+/// Ends the language code in front of a stemmed value.
+const LANGUAGE_END: char = '\u{1f}';
 
 /// Words longer than this (in bytes) are dropped: they are noise, not words.
 const MAX_WORD_BYTES: usize = 40;
@@ -56,10 +64,22 @@ pub fn stem_language(code: &str) -> Option<Language> {
         .map(|(_, language)| *language)
 }
 
+/// A value for a stemmed field: `text` to be stemmed in the language of the PeerTube code `language`.
+/// `None` when the language has no stemmer.
+pub fn stemmed_value(language: &str, text: &str) -> Option<String> {
+    stem_language(language)?;
+    let mut value = String::with_capacity(language.len() + LANGUAGE_END.len_utf8() + text.len());
+    value.push_str(language);
+    value.push(LANGUAGE_END);
+    value.push_str(text);
+    Some(value)
+}
+
 /// Registers the analyzers on an index's tokenizer manager (needed at every open).
 pub fn register(manager: &TokenizerManager) {
     manager.register(FOLDED, folded_analyzer());
     manager.register(KEYWORD, keyword_analyzer());
+    manager.register(STEMMED, TextAnalyzer::from(LanguageStemming::default()));
 }
 
 fn folded_analyzer() -> TextAnalyzer {
@@ -86,6 +106,47 @@ fn stem_analyzer(language: Language) -> TextAnalyzer {
         .build()
 }
 
+/// One analyzer per stemmed language, each language once.
+fn stem_analyzers() -> Vec<(Language, TextAnalyzer)> {
+    let mut stems: Vec<(Language, TextAnalyzer)> = Vec::new();
+    for (_, language) in STEMMED_LANGUAGES {
+        if !stems.iter().any(|(known, _)| known == language) {
+            stems.push((*language, stem_analyzer(*language)));
+        }
+    }
+    stems
+}
+
+/// The tokenizer behind [`STEMMED`]: reads the language in front of a [`stemmed_value`] and stems the rest in it.
+#[derive(Clone)]
+struct LanguageStemming {
+    stems: Vec<(Language, TextAnalyzer)>,
+}
+
+impl Default for LanguageStemming {
+    fn default() -> Self {
+        Self {
+            stems: stem_analyzers(),
+        }
+    }
+}
+
+impl Tokenizer for LanguageStemming {
+    type TokenStream<'a> = BoxTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, value: &'a str) -> BoxTokenStream<'a> {
+        let (code, text) = value.split_once(LANGUAGE_END).unwrap_or(("", ""));
+        let language = stem_language(code);
+        let at = language
+            .and_then(|language| self.stems.iter().position(|(known, _)| *known == language));
+        match at {
+            Some(at) => self.stems[at].1.token_stream(text),
+            // Not a stemmed value: nothing to index (the first analyzer yields no token for "").
+            None => self.stems[0].1.token_stream(""),
+        }
+    }
+}
+
 /// One word of a search, folded, with its stems in every stemmed language.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueryWord {
@@ -104,16 +165,10 @@ pub struct Analyzers {
 
 impl Default for Analyzers {
     fn default() -> Self {
-        let mut stems: Vec<(Language, TextAnalyzer)> = Vec::new();
-        for (_, language) in STEMMED_LANGUAGES {
-            if !stems.iter().any(|(known, _)| known == language) {
-                stems.push((*language, stem_analyzer(*language)));
-            }
-        }
         Self {
             folded: folded_analyzer(),
             keyword: keyword_analyzer(),
-            stems,
+            stems: stem_analyzers(),
         }
     }
 }
@@ -157,27 +212,6 @@ impl Analyzers {
         tokens
     }
 
-    /// The stemmed tokens of a text in a language, for a pre-tokenized field.
-    pub fn stem_tokens(
-        &mut self,
-        text: &str,
-        language: Language,
-        first_position: usize,
-    ) -> Vec<Token> {
-        let Some((_, analyzer)) = self.stems.iter_mut().find(|(known, _)| *known == language)
-        else {
-            return Vec::new();
-        };
-        let mut stream = analyzer.token_stream(text);
-        let mut tokens = Vec::new();
-        while stream.advance() {
-            let mut token = stream.token().clone();
-            token.position += first_position;
-            tokens.push(token);
-        }
-        tokens
-    }
-
     /// The words of a search, each with its stems in every stemmed language.
     pub fn query_words(&mut self, text: &str) -> Vec<QueryWord> {
         let tokens = self.folded_tokens(text);
@@ -202,12 +236,14 @@ impl Analyzers {
         words
     }
 
-    /// One word's stem in one language (folded), for tests and related videos.
+    /// One word's stem in one language (folded), for highlighting and tests.
     pub fn stem(&mut self, word: &str, language: Language) -> Option<String> {
-        self.stem_tokens(word, language, 0)
-            .into_iter()
-            .next()
-            .map(|token| token.text)
+        let (_, analyzer) = self
+            .stems
+            .iter_mut()
+            .find(|(known, _)| *known == language)?;
+        let mut stream = analyzer.token_stream(word);
+        stream.advance().then(|| stream.token().text.clone())
     }
 }
 
@@ -236,6 +272,32 @@ mod tests {
         assert_eq!(analyzers.stem("running", Language::English).unwrap(), "run");
         assert_eq!(stem_language("pt-BR"), Some(Language::Portuguese));
         assert_eq!(stem_language("ja"), None);
+    }
+
+    fn stemmed_words(value: &str) -> Vec<String> {
+        let manager = TokenizerManager::default();
+        register(&manager);
+        let mut analyzer = manager.get(STEMMED).unwrap();
+        let mut stream = analyzer.token_stream(value);
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().text.clone());
+        }
+        words
+    }
+
+    #[test]
+    fn stemmed_values_are_stemmed_in_their_own_language() {
+        let french = stemmed_value("fr", "Chansons d'été").unwrap();
+        assert_eq!(stemmed_words(&french), ["chanson", "d", "ete"]);
+        let english = stemmed_value("en-GB", "Running songs").unwrap();
+        assert_eq!(stemmed_words(&english), ["run", "song"]);
+        // The separator inside the text is only a word boundary.
+        let hostile = stemmed_value("fr", "écoles\u{1f}de\u{1f}fr").unwrap();
+        assert_eq!(stemmed_words(&hostile), ["ecol", "de", "fr"]);
+        assert_eq!(stemmed_value("ja", "歌"), None);
+        assert!(stemmed_words("no language in front").is_empty());
+        assert!(stemmed_words("xx\u{1f}unknown language").is_empty());
     }
 
     #[test]

@@ -3,9 +3,8 @@
 use chrono::{DateTime, Utc};
 use store::{ActorSummary, ChannelDocument, PlaylistDocument, VideoDocument};
 use tantivy::TantivyDocument;
-use tantivy::tokenizer::{Language, PreTokenizedString, Token};
 
-use crate::analyzers::{Analyzers, stem_language};
+use crate::analyzers::{Analyzers, stemmed_value};
 use crate::results::{
     ActorInfo, ChannelSummary, InstanceInfo, Labeled, PlaylistSummary, VideoSummary,
 };
@@ -43,31 +42,18 @@ fn actor(summary: &ActorSummary, host: &str) -> ActorInfo {
     }
 }
 
-/// Adds `values` to a folded field and, when the language has a stemmer, their stems to its stemmed field.
+/// Adds `values` to a folded field and, when the language has a stemmer, to its stemmed field.
 fn add_text(
     doc: &mut TantivyDocument,
-    analyzers: &mut Analyzers,
     (folded, stemmed): (tantivy::schema::Field, tantivy::schema::Field),
     values: &[&str],
-    language: Option<Language>,
+    language: Option<&str>,
 ) {
-    let mut stems: Vec<Token> = Vec::new();
     for value in values.iter().filter(|value| !value.trim().is_empty()) {
         doc.add_text(folded, value);
-        if let Some(language) = language {
-            // A gap between values keeps words of two values from looking adjacent.
-            let next = stems.last().map_or(0, |token| token.position + 2);
-            stems.extend(analyzers.stem_tokens(value, language, next));
+        if let Some(value) = language.and_then(|language| stemmed_value(language, value)) {
+            doc.add_text(stemmed, value);
         }
-    }
-    if !stems.is_empty() {
-        doc.add_pre_tokenized_text(
-            stemmed,
-            PreTokenizedString {
-                text: String::new(),
-                tokens: stems,
-            },
-        );
     }
 }
 
@@ -132,7 +118,7 @@ pub fn video_document(
 ) -> TantivyDocument {
     let video = &document.video;
     let summary = video_summary(document);
-    let language = video.language_id.as_deref().and_then(stem_language);
+    let language = video.language_id.as_deref();
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.kind, KIND_VIDEO);
     doc.add_text(fields.key, video_key(video.id));
@@ -143,19 +129,12 @@ pub fn video_document(
     }
     add_text(
         &mut doc,
-        analyzers,
         (fields.name, fields.name_stem),
         &[&summary.name],
         language,
     );
     let tags: Vec<&str> = video.tags.iter().map(String::as_str).collect();
-    add_text(
-        &mut doc,
-        analyzers,
-        (fields.tags, fields.tags_stem),
-        &tags,
-        language,
-    );
+    add_text(&mut doc, (fields.tags, fields.tags_stem), &tags, language);
     for tag in &tags {
         let folded = analyzers.keyword(tag);
         if !folded.is_empty() {
@@ -169,7 +148,6 @@ pub fn video_document(
     }
     add_text(
         &mut doc,
-        analyzers,
         (fields.owners, fields.owners_stem),
         &owners,
         language,
@@ -182,7 +160,6 @@ pub fn video_document(
     if let Some(description) = description {
         add_text(
             &mut doc,
-            analyzers,
             (fields.description, fields.description_stem),
             &[description],
             language,

@@ -13,11 +13,11 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions,
 };
 
-use crate::analyzers::{FOLDED, KEYWORD};
+use crate::analyzers::{FOLDED, KEYWORD, STEMMED};
 use crate::error::{IndexError, Result};
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// `kind` of a video document.
 pub const KIND_VIDEO: &str = "video";
@@ -94,6 +94,10 @@ fn searchable() -> TextOptions {
     text(FOLDED, IndexRecordOption::WithFreqs, true)
 }
 
+fn stemmed() -> TextOptions {
+    text(STEMMED, IndexRecordOption::WithFreqs, true)
+}
+
 fn keyword() -> TextOptions {
     text(KEYWORD, IndexRecordOption::Basic, false)
 }
@@ -113,11 +117,11 @@ pub fn build_schema() -> Schema {
     builder.add_text_field("short_uuid", STRING);
     for name in ["name", "tags", "owners"] {
         builder.add_text_field(name, searchable());
-        builder.add_text_field(&format!("{name}_stem"), searchable());
+        builder.add_text_field(&format!("{name}_stem"), stemmed());
     }
     builder.add_text_field("tag", keyword());
     builder.add_text_field("description", searchable().set_stored());
-    builder.add_text_field("description_stem", searchable());
+    builder.add_text_field("description_stem", stemmed());
     builder.add_text_field("language", STRING | FAST);
     for name in ["category", "licence", "duration"] {
         builder.add_i64_field(name, number(true));
