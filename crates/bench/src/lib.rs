@@ -20,6 +20,11 @@
 //! the reliability suite of the `florilege` crate uses it (and [`procstat`])
 //! for its load and memory figures.
 
+/// The allocator of the `florilege` binary, so that the code measured in
+/// these processes allocates as it does in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod crawl_pass;
 pub mod fetch_only;
 pub mod fleet;

@@ -2,6 +2,12 @@
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: indexing and crawling allocate
+/// a great many small, short-lived values (glibc's malloc and free took a
+/// tenth of a rebuild's CPU; see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = florilege::cli::Cli::parse();
     florilege::telemetry::init(cli.verbose);

@@ -126,7 +126,13 @@ async fn fill(
 ) -> Result<BuildProgress> {
     let index = create_index(&layout.path(generation))?;
     let fields = Fields::new(&index.schema())?;
-    let writer = Arc::new(writer(&index, config)?);
+    let writer = Arc::new(writer(
+        &index,
+        &IndexerConfig {
+            writer_memory_bytes: config.rebuild_memory_bytes,
+            ..config.clone()
+        },
+    )?);
     let (sender, receiver) = mpsc::channel::<Rows>(8);
     // Documents are analysed on as many threads as the writer indexes with.
     let receiver = Arc::new(std::sync::Mutex::new(receiver));

@@ -48,6 +48,8 @@ pub struct IndexerConfig {
     pub writer_memory_bytes: usize,
     /// The writer's indexing threads.
     pub writer_threads: usize,
+    /// The memory budget of a rebuild's writer: the larger, the fewer segments it writes and merges.
+    pub rebuild_memory_bytes: usize,
 }
 
 impl Default for IndexerConfig {
@@ -61,6 +63,7 @@ impl Default for IndexerConfig {
             idle_interval: Duration::from_millis(200),
             writer_memory_bytes: 256 * 1024 * 1024,
             writer_threads: cores.clamp(1, 4),
+            rebuild_memory_bytes: 1024 * 1024 * 1024,
         }
     }
 }

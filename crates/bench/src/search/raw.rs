@@ -4,7 +4,7 @@
 //! timed is what any Tantivy user must do with the same schema: build each
 //! document (the same fields, the stems pre-tokenized in the video's
 //! language, the stored JSON summary), add it with a writer of the same
-//! threads and memory, commit and wait for merges. Documents are built by
+//! threads and memory as a rebuild's, commit and wait for merges. Documents are built by
 //! the index's own functions, so the difference is the pipeline alone
 //! (reading the database and the feed, batching, committing).
 
@@ -68,7 +68,7 @@ pub fn index(rows: &Rows, dir: &Path, config: &IndexerConfig) -> anyhow::Result<
     analyzers::register(index.tokenizers());
     let fields = Fields::new(&index.schema())?;
     let threads = config.writer_threads.max(1);
-    let memory = config.writer_memory_bytes.max(threads * 16_000_000);
+    let memory = config.rebuild_memory_bytes.max(threads * 16_000_000);
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, memory)?;
     // Documents are built on as many threads as the writer indexes with, as the rebuild does.
     std::thread::scope(|scope| -> anyhow::Result<()> {

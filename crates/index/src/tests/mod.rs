@@ -22,6 +22,7 @@ fn config() -> IndexerConfig {
         idle_interval: Duration::from_millis(20),
         writer_memory_bytes: 30_000_000,
         writer_threads: 1,
+        rebuild_memory_bytes: 30_000_000,
     }
 }
 
