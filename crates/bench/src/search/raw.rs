@@ -2,11 +2,11 @@
 //!
 //! The rows are read from the database before the measurement; what is
 //! timed is what any Tantivy user must do with the same schema: build each
-//! document (the same fields, the stems pre-tokenized in the video's
+//! document (the same fields, each stemmed value tagged with the video's
 //! language, the stored JSON summary), add it with a writer of the same
-//! threads and memory as a rebuild's, commit and wait for merges. Documents are built by
-//! the index's own functions, so the difference is the pipeline alone
-//! (reading the database and the feed, batching, committing).
+//! threads and memory as a rebuild's, commit and wait for merges. Documents
+//! are built by the index's own functions, so the difference is the
+//! pipeline alone (reading the database and the feed, batching, committing).
 
 use std::path::Path;
 
