@@ -110,9 +110,14 @@ enum Rows {
     Playlists(Vec<PlaylistDocument>),
 }
 
-pub(crate) fn writer(index: &tantivy::Index, config: &IndexerConfig) -> Result<IndexWriter> {
+/// A writer with the configured threads and `memory_bytes` of budget (at least Tantivy's minimum per thread).
+pub(crate) fn writer(
+    index: &tantivy::Index,
+    config: &IndexerConfig,
+    memory_bytes: usize,
+) -> Result<IndexWriter> {
     let threads = config.writer_threads.max(1);
-    let memory = config.writer_memory_bytes.max(threads * 16_000_000);
+    let memory = memory_bytes.max(threads * 16_000_000);
     Ok(index.writer_with_num_threads(threads, memory)?)
 }
 
@@ -126,13 +131,7 @@ async fn fill(
 ) -> Result<BuildProgress> {
     let index = create_index(&layout.path(generation))?;
     let fields = Fields::new(&index.schema())?;
-    let writer = Arc::new(writer(
-        &index,
-        &IndexerConfig {
-            writer_memory_bytes: config.rebuild_memory_bytes,
-            ..config.clone()
-        },
-    )?);
+    let writer = Arc::new(writer(&index, config, config.rebuild_memory_bytes)?);
     let (sender, receiver) = mpsc::channel::<Rows>(8);
     // Documents are analysed on as many threads as the writer indexes with.
     let receiver = Arc::new(std::sync::Mutex::new(receiver));

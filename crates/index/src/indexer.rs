@@ -160,7 +160,11 @@ impl Indexer {
             let index = open_index(&path)?;
             let cursor = CommitPayload::of(&index)?.unwrap_or_default().cursor;
             let fields = Fields::new(&index.schema())?;
-            Ok((fields, writer(&index, &config)?, cursor))
+            Ok((
+                fields,
+                writer(&index, &config, config.writer_memory_bytes)?,
+                cursor,
+            ))
         })
         .await?;
         Ok(Live {
