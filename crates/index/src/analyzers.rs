@@ -57,10 +57,11 @@ pub const STEMMED_LANGUAGES: &[(&str, Language)] = &[
 
 /// The stemmer of a PeerTube language code (`fr`, `pt-BR`, …), if there is one.
 pub fn stem_language(code: &str) -> Option<Language> {
-    let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
+    // No allocation: it runs twice per stemmed value (building the document, then tokenizing it).
+    let primary = code.split(['-', '_']).next()?;
     STEMMED_LANGUAGES
         .iter()
-        .find(|(known, _)| *known == primary)
+        .find(|(known, _)| known.eq_ignore_ascii_case(primary))
         .map(|(_, language)| *language)
 }
 
