@@ -32,6 +32,7 @@ pub mod schema;
 mod searcher;
 mod statistics;
 mod suggest;
+mod top;
 
 pub use build::{BuildProgress, BuildReport, rebuild};
 pub use document::{

@@ -50,55 +50,114 @@ fn popularity(views: i64) -> f32 {
     (((views.max(0) as f32) + 1.0).log10() / 6.0).min(1.0)
 }
 
-fn freshness(age_seconds: i64) -> f32 {
-    let days = (age_seconds.max(0) as f32) / 86_400.0;
+/// Freshness of a video published at `at` (Unix seconds); a date in the future counts as now.
+fn freshness(now: i64, at: i64) -> f32 {
+    let days = (now.saturating_sub(at).max(0) as f32) / 86_400.0;
     1.0 / (1.0 + days / FRESHNESS_HALF_LIFE_DAYS)
 }
 
-/// Per segment, the scoring function `(doc, text score) -> ranking score`.
-pub(crate) fn segment_scorer(
-    boosts: &Boosts,
-    segment: &SegmentReader,
-) -> impl Fn(DocId, Score) -> Score + use<> {
-    let fast = segment.fast_fields();
-    let column =
-        |name: &str| -> Option<Column<i64>> { fast.column_opt::<i64>(name).ok().flatten() };
-    let views = column("views");
-    let published = column("published_at");
-    let curated: Option<Column<bool>> = fast.column_opt::<bool>("curated").ok().flatten();
-    let mut language_ords = HashSet::new();
-    let languages = fast.str("language").ok().flatten();
-    if let Some(languages) = &languages {
-        for language in &boosts.languages {
-            if let Ok(Some(ord)) = languages.dictionary().term_ord(language.as_bytes()) {
-                language_ords.insert(ord);
+/// The boosts of one search on one segment: the columns they read, and the
+/// largest factor any of the segment's documents can reach.
+pub(crate) struct SegmentBoosts {
+    views: Option<Column<i64>>,
+    published: Option<Column<i64>>,
+    curated: Option<Column<bool>>,
+    languages: Option<Column<u64>>,
+    language_ords: HashSet<u64>,
+    now: i64,
+    has_text: bool,
+    language_weight: f32,
+    ceiling: f32,
+}
+
+impl SegmentBoosts {
+    pub fn new(boosts: &Boosts, segment: &SegmentReader) -> Self {
+        let fast = segment.fast_fields();
+        let column =
+            |name: &str| -> Option<Column<i64>> { fast.column_opt::<i64>(name).ok().flatten() };
+        let views = column("views");
+        let published = column("published_at");
+        let curated: Option<Column<bool>> = fast.column_opt::<bool>("curated").ok().flatten();
+        let mut language_ords = HashSet::new();
+        let languages = fast.str("language").ok().flatten();
+        if let Some(languages) = &languages {
+            for language in &boosts.languages {
+                if let Ok(Some(ord)) = languages.dictionary().term_ord(language.as_bytes()) {
+                    language_ords.insert(ord);
+                }
             }
         }
+        let mut boosts = Self {
+            views,
+            published,
+            curated,
+            languages: languages.map(|column| column.ords().clone()),
+            language_ords,
+            now: boosts.now,
+            has_text: boosts.has_text,
+            language_weight: boosts.language_weight,
+            ceiling: MAX_FACTOR,
+        };
+        boosts.ceiling = boosts.ceiling();
+        boosts
     }
-    let language_column = languages.map(|column| column.ords().clone());
-    let (now, has_text, language_weight) = (boosts.now, boosts.has_text, boosts.language_weight);
-    move |doc: DocId, score: Score| {
+
+    /// The largest factor of the segment, from its columns' extremes, summed
+    /// in the order [`Self::factor`] sums (so rounding keeps it an upper bound).
+    fn ceiling(&self) -> f32 {
         let mut factor = 1.0;
-        if let Some(views) = &views {
-            factor += POPULARITY * popularity(views.first(doc).unwrap_or(0));
+        if let Some(views) = &self.views {
+            factor += POPULARITY * popularity(views.max_value());
         }
-        if let Some(published) = &published
-            && let Some(at) = published.first(doc)
-        {
-            factor += FRESHNESS * freshness(now - at);
+        if let Some(published) = &self.published {
+            factor += FRESHNESS * freshness(self.now, published.max_value());
         }
-        if curated.as_ref().and_then(|c| c.first(doc)) == Some(true) {
+        if self.curated.as_ref().is_some_and(Column::max_value) {
             factor += CURATED;
         }
-        if !language_ords.is_empty()
-            && let Some(ords) = &language_column
+        if !self.language_ords.is_empty() {
+            factor += self.language_weight;
+        }
+        factor
+    }
+
+    fn factor(&self, doc: DocId) -> f32 {
+        let mut factor = 1.0;
+        if let Some(views) = &self.views {
+            factor += POPULARITY * popularity(views.first(doc).unwrap_or(0));
+        }
+        if let Some(published) = &self.published
+            && let Some(at) = published.first(doc)
+        {
+            factor += FRESHNESS * freshness(self.now, at);
+        }
+        if self.curated.as_ref().and_then(|c| c.first(doc)) == Some(true) {
+            factor += CURATED;
+        }
+        if !self.language_ords.is_empty()
+            && let Some(ords) = &self.languages
             && ords
                 .first(doc)
-                .is_some_and(|ord| language_ords.contains(&ord))
+                .is_some_and(|ord| self.language_ords.contains(&ord))
         {
-            factor += language_weight;
+            factor += self.language_weight;
         }
-        if has_text { score * factor } else { factor }
+        factor
+    }
+
+    /// The ranking score of a document with this text score.
+    pub fn score(&self, doc: DocId, text: Score) -> Score {
+        let factor = self.factor(doc);
+        if self.has_text { text * factor } else { factor }
+    }
+
+    /// The best ranking score any document of the segment with this text score can get.
+    pub fn bound(&self, text: Score) -> Score {
+        if self.has_text {
+            text * self.ceiling
+        } else {
+            self.ceiling
+        }
     }
 }
 
@@ -111,8 +170,18 @@ mod tests {
         assert_eq!(popularity(0), 0.0);
         assert!(popularity(1000) < popularity(100_000));
         assert_eq!(popularity(i64::MAX), 1.0);
-        assert_eq!(freshness(0), 1.0);
-        assert!(freshness(86_400 * 365) < 0.25);
+        let now = 1_800_000_000;
+        assert_eq!(freshness(now, now), 1.0);
+        assert!(freshness(now, now - 86_400 * 365) < 0.25);
+        assert_eq!(
+            freshness(now, now + 86_400),
+            1.0,
+            "a date in the future is fresh, not fresher"
+        );
+        assert!(
+            freshness(now, i64::MIN) < 1e-6,
+            "an absurd date neither overflows nor helps"
+        );
         const { assert!(MAX_FACTOR < 2.5) };
     }
 }

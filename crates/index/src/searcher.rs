@@ -27,11 +27,12 @@ use crate::matching::{
     Lookups, Strictness, identifier, identifier_query, significant, text_query, video_groups,
 };
 use crate::query::{Direction, VideoQuery, VideoSort};
-use crate::ranking::{Boosts, segment_scorer};
+use crate::ranking::Boosts;
 use crate::results::{Facets, Highlights, Hit, SearchResults, VideoSummary};
 use crate::schema::{Fields, KIND_CHANNEL, KIND_PLAYLIST, KIND_VIDEO};
 use crate::statistics::LiveStatistics;
 use crate::suggest::suggest;
+use crate::top::BoostedTop;
 
 /// How often the background thread looks for commits and swaps.
 pub const REFRESH_INTERVAL: Duration = Duration::from_millis(100);
@@ -369,40 +370,36 @@ pub(crate) fn collect(
         return Ok((total as u64, Vec::new(), facets));
     }
     let top = TopDocs::with_limit(page.count).and_offset(page.start);
-    let (addresses, total, facets) = match page.sort {
+    let (total, addresses, facets) = match page.sort {
         SortKey::Score => {
-            let boosts = boosts.clone();
-            let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
-                segment_scorer(&boosts, segment)
-            });
+            let collector = BoostedTop {
+                boosts: boosts.clone(),
+                limit: page.start + page.count,
+                facets,
+            };
             // Scored on live documents only, so that every replica ranks alike.
             let statistics = LiveStatistics(searcher);
-            searcher.search_with_statistics_provider(
-                query,
-                &(collector, Count, facets),
-                &statistics,
-            )?
+            let (total, kept, facets) =
+                searcher.search_with_statistics_provider(query, &collector, &statistics)?;
+            (total, kept.into_iter().skip(page.start).collect(), facets)
         }
         SortKey::Number(field, direction) => {
             let collector = top.order_by_fast_field::<i64>(field, order(direction));
             let (top, total, facets) = searcher.search(query, &(collector, Count, facets))?;
-            (
-                top.into_iter().map(|(_, a)| (0.0, a)).collect(),
-                total,
-                facets,
-            )
+            (total as u64, unscored(top), facets)
         }
         SortKey::Text(field, direction) => {
             let collector = top.order_by_string_fast_field(field, order(direction));
             let (top, total, facets) = searcher.search(query, &(collector, Count, facets))?;
-            (
-                top.into_iter().map(|(_, a)| (0.0, a)).collect(),
-                total,
-                facets,
-            )
+            (total as u64, unscored(top), facets)
         }
     };
-    Ok((total as u64, addresses, facets))
+    Ok((total, addresses, facets))
+}
+
+/// A page sorted by a field: no scores to show.
+fn unscored<K>(top: Vec<(K, DocAddress)>) -> Vec<(f32, DocAddress)> {
+    top.into_iter().map(|(_, address)| (0.0, address)).collect()
 }
 
 /// The stored summary of a document.
