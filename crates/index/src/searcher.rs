@@ -375,13 +375,19 @@ pub(crate) fn collect(
             let collector = BoostedTop {
                 boosts: boosts.clone(),
                 limit: page.start + page.count,
-                facets,
             };
             // Scored on live documents only, so that every replica ranks alike.
             let statistics = LiveStatistics(searcher);
-            let (total, kept, facets) =
-                searcher.search_with_statistics_provider(query, &collector, &statistics)?;
-            (total, kept.into_iter().skip(page.start).collect(), facets)
+            let (kept, total, facets) = searcher.search_with_statistics_provider(
+                query,
+                &(collector, Count, facets),
+                &statistics,
+            )?;
+            (
+                total as u64,
+                kept.into_iter().skip(page.start).collect(),
+                facets,
+            )
         }
         SortKey::Number(field, direction) => {
             let collector = top.order_by_fast_field::<i64>(field, order(direction));

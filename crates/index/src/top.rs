@@ -1,10 +1,10 @@
-//! The first page of a `-match` search, its total and its facets, in one pass over the matches.
+//! The best documents of a `-match` search by boosted score.
 //!
-//! Every match is counted (and its facets when asked), but the boosts are
-//! only computed for a document whose text score could still reach the
-//! page: its score times the segment's largest boost factor must beat the
-//! page's last score. Once the page fills, that skips the column reads of
-//! most matches, which were a third of a search's CPU at 1,000,000 videos.
+//! The boosts are only computed for a document whose text score could
+//! still reach the page: its score times the segment's largest boost factor
+//! must beat the page's last score. Once the page fills, that skips the
+//! column reads of most matches, which were a third of a search's CPU at
+//! 1,000,000 videos.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -12,16 +12,13 @@ use std::collections::BinaryHeap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::facets::{FacetCollector, SegmentFacets};
 use crate::ranking::{Boosts, SegmentBoosts};
-use crate::results::Facets;
 
-/// Collects the best `start + count` documents by boosted score, the number of matches and, when asked, facets.
+/// Collects the best `start + count` documents by boosted score, best first.
 pub(crate) struct BoostedTop {
     pub boosts: Boosts,
     /// Documents kept: the page and every one before it.
     pub limit: usize,
-    pub facets: Option<FacetCollector>,
 }
 
 /// A kept document; the heap's least is the first to give way.
@@ -68,8 +65,6 @@ pub(crate) struct SegmentTop {
     limit: usize,
     /// The kept documents, the worst on top.
     kept: BinaryHeap<Ranked>,
-    total: u64,
-    facets: Option<SegmentFacets>,
 }
 
 impl SegmentTop {
@@ -80,8 +75,7 @@ impl SegmentTop {
 }
 
 impl Collector for BoostedTop {
-    /// The total, the kept documents best first, and the facets.
-    type Fruit = (u64, Vec<(Score, DocAddress)>, Option<Facets>);
+    type Fruit = Vec<(Score, DocAddress)>;
     type Child = SegmentTop;
 
     fn for_segment(
@@ -89,17 +83,11 @@ impl Collector for BoostedTop {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentTop> {
-        let facets = match &self.facets {
-            Some(facets) => Some(facets.for_segment(segment, reader)?),
-            None => None,
-        };
         Ok(SegmentTop {
             boosts: SegmentBoosts::new(&self.boosts, reader),
             segment,
             limit: self.limit,
             kept: BinaryHeap::with_capacity(self.limit + 1),
-            total: 0,
-            facets,
         })
     }
 
@@ -107,40 +95,18 @@ impl Collector for BoostedTop {
         true
     }
 
-    fn merge_fruits(
-        &self,
-        fruits: Vec<(u64, Vec<Ranked>, Option<Facets>)>,
-    ) -> tantivy::Result<Self::Fruit> {
-        let mut total = 0;
-        let mut kept = Vec::new();
-        let mut facets = Vec::new();
-        for (count, ranked, fruit) in fruits {
-            total += count;
-            kept.extend(ranked);
-            facets.extend(fruit);
-        }
+    fn merge_fruits(&self, fruits: Vec<Vec<Ranked>>) -> tantivy::Result<Self::Fruit> {
+        let mut kept: Vec<Ranked> = fruits.into_iter().flatten().collect();
         kept.sort_unstable();
         kept.truncate(self.limit);
-        let facets = match &self.facets {
-            Some(collector) => Some(collector.merge_fruits(facets)?),
-            None => None,
-        };
-        Ok((
-            total,
-            kept.into_iter().map(|r| (r.score, r.address)).collect(),
-            facets,
-        ))
+        Ok(kept.into_iter().map(|r| (r.score, r.address)).collect())
     }
 }
 
 impl SegmentCollector for SegmentTop {
-    type Fruit = (u64, Vec<Ranked>, Option<Facets>);
+    type Fruit = Vec<Ranked>;
 
     fn collect(&mut self, doc: DocId, text: Score) {
-        self.total += 1;
-        if let Some(facets) = &mut self.facets {
-            facets.collect(doc, text);
-        }
         if self.limit == 0 {
             return;
         }
@@ -164,11 +130,7 @@ impl SegmentCollector for SegmentTop {
     }
 
     fn harvest(self) -> Self::Fruit {
-        (
-            self.total,
-            self.kept.into_vec(),
-            self.facets.map(SegmentCollector::harvest),
-        )
+        self.kept.into_vec()
     }
 }
 
@@ -288,11 +250,10 @@ mod tests {
                 let collector = BoostedTop {
                     boosts: boosts.clone(),
                     limit: start + count,
-                    facets: None,
                 };
-                let (total, kept, _) = searcher.search(&query, &collector).unwrap();
+                let (kept, total) = searcher.search(&query, &(collector, Count)).unwrap();
                 let page: Vec<_> = kept.into_iter().skip(start).collect();
-                assert_eq!(total, expected.1 as u64);
+                assert_eq!(total, expected.1);
                 assert_eq!(
                     page, expected.0,
                     "start {start}, count {count}, text {has_text}"
