@@ -226,6 +226,27 @@ pub fn channel_summary(document: &ChannelDocument) -> ChannelSummary {
     }
 }
 
+/// Gives a channel or playlist the columns every video has, at neutral
+/// values. A column that every document of a segment holds is read
+/// directly; one that some lack is read through an index of the documents
+/// that hold it, at every read. The ranking boosts, the sorts and the facets
+/// read these columns at every match of a video search (which never
+/// matches a channel or a playlist).
+fn add_neutral_video_columns(doc: &mut TantivyDocument, fields: &Fields) {
+    doc.add_text(fields.language, UNKNOWN_LANGUAGE);
+    for field in [
+        fields.duration,
+        fields.published_at,
+        fields.views,
+        fields.likes,
+    ] {
+        doc.add_i64(field, 0);
+    }
+    for field in [fields.nsfw, fields.is_live, fields.curated] {
+        doc.add_bool(field, false);
+    }
+}
+
 /// The index document of a visible channel.
 pub fn channel_document(
     fields: &Fields,
@@ -255,6 +276,7 @@ pub fn channel_document(
         doc.add_i64(fields.created_at, seconds(at));
     }
     doc.add_i64(fields.followers, summary.followers_count);
+    add_neutral_video_columns(&mut doc, fields);
     doc.add_text(fields.name_sort, sort_key(analyzers, &summary.display_name));
     doc.add_bytes(fields.payload, &payload(&summary));
     doc
@@ -329,6 +351,7 @@ pub fn playlist_document(
         fields.updated_at,
         seconds(playlist.remote_updated_at.unwrap_or(created)),
     );
+    add_neutral_video_columns(&mut doc, fields);
     doc.add_text(fields.name_sort, sort_key(analyzers, &summary.display_name));
     doc.add_bytes(fields.payload, &payload(&summary));
     doc

@@ -2,6 +2,7 @@
 
 use chrono::{Duration, Utc};
 use store::Store;
+use tantivy::columnar::ColumnIndex;
 
 use super::Replica;
 use super::corpus::{Corpus, known_items, seed};
@@ -443,6 +444,23 @@ async fn channels_are_searched_by_name_and_handle(store: Store) {
         })
         .unwrap();
     assert_eq!(blocked.total, 3);
+    // Channels hold the videos' columns too, so that a video search reads
+    // them directly rather than through an index of who has a value.
+    let searcher = replica.searcher.live().reader.searcher();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let full = |index: &ColumnIndex| matches!(index, ColumnIndex::Full);
+        for name in ["duration", "published_at", "views", "likes"] {
+            let column = fast.column_opt::<i64>(name).unwrap().unwrap();
+            assert!(full(&column.index), "{name}");
+        }
+        for name in ["nsfw", "is_live", "curated"] {
+            let column = fast.column_opt::<bool>(name).unwrap().unwrap();
+            assert!(full(&column.index), "{name}");
+        }
+        let language = fast.str("language").unwrap().unwrap();
+        assert!(full(&language.ords().index), "language");
+    }
 }
 
 async fn curation_filters_and_boosts(store: Store) {
