@@ -1,9 +1,13 @@
 //! The measured crawl: a fresh store, the fleet registered as approved instances, one full crawl of all of them.
 
+use anyhow::Context;
 use crawler::{CancellationToken, Crawler};
-use store::{InstanceAddress, InstanceOrigin, InstanceStatus, NewInstance, Store};
+use store::{
+    InstanceAddress, InstanceIdentity, InstanceOrigin, InstanceStatus, NewInstance, Store,
+};
 use url::Url;
 
+use crate::fleet::FleetInstance;
 use crate::knobs::Knobs;
 
 /// What the crawl reported.
@@ -25,6 +29,28 @@ pub async fn register(store: &Store, bases: &[Url]) -> anyhow::Result<()> {
             discovered_from: None,
         };
         store.add_instance(&new).await?;
+    }
+    Ok(())
+}
+
+/// Records the size each instance announces, as its identity read by a
+/// former crawl or an `instances check` would have (set-up, not measured):
+/// the crawl takes the largest instances first, like the reference.
+pub async fn record_announced_sizes(
+    store: &Store,
+    instances: &[FleetInstance],
+) -> anyhow::Result<()> {
+    for instance in instances {
+        let stored = store
+            .instance_by_host(&instance.host)
+            .await?
+            .with_context(|| format!("{} is not registered", instance.host))?;
+        let identity = InstanceIdentity {
+            software: "peertube".into(),
+            total_local_videos: Some(instance.announced_videos),
+            ..InstanceIdentity::default()
+        };
+        store.record_identity(stored.id, &identity).await?;
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! The reference pass: the crawl's requests, made the same way, bodies discarded (or only decoded).
 //!
 //! Like [`crawler::Crawler::crawl_once`], instances are taken
-//! `parallel_instances` at a time in one task; each gets the identity
+//! `parallel_instances` at a time, the largest first; each gets the identity
 //! requests (nodeinfo, config, about, stats, robots.txt), then its list pages
-//! one after the other, and after each page the details of its videos,
-//! `concurrency_per_host` at a time, under a per-host and a global cap; then
+//! one after the other, each page's details `concurrency_per_host` at a time
+//! while the next page is read, under a per-host and a global cap; then
 //! each channel seen (its details and playlist pages), then the hosts it
 //! follows, one request at a time.
 //! In raw mode the only body decoded is a list page's `uuid`s and channel
@@ -15,6 +15,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
+use futures::future::OptionFuture;
 use futures::{StreamExt, TryFutureExt};
 use peertube::{ClientOptions, ListQuery, VideoListQuery};
 use reqwest::header::ACCEPT;
@@ -162,11 +163,10 @@ impl FetchPass {
         }
         let mut channels = Channels::default();
         let mut start = 0;
+        let mut listed = self.body(gate, videos_url(base, start)?).await?;
         loop {
-            let mut url = base.join("/api/v1/videos")?;
-            VideoListQuery::page(start).apply(&mut url);
-            let page: UuidPage = serde_json::from_slice(&self.body(gate, url).await?)?;
-            let received = page.data.len();
+            let page: UuidPage = serde_json::from_slice(&listed)?;
+            let received = u64::try_from(page.data.len())?;
             for channel in page.data.iter().filter_map(|item| item.channel.as_ref()) {
                 channels.add(&channel.name);
             }
@@ -175,16 +175,20 @@ impl FetchPass {
                 .iter()
                 .map(|item| api_url(base, &["videos", &item.uuid]))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let results: Vec<anyhow::Result<()>> = futures::stream::iter(urls)
+            start += received;
+            let next = (received == u64::from(peertube::MAX_COUNT))
+                .then(|| videos_url(base, start).map(|url| self.body(gate, url)))
+                .transpose()?;
+            let details = futures::stream::iter(urls)
                 .map(|url| self.discard(gate, url))
                 .buffer_unordered(self.per_host)
-                .collect()
-                .await;
+                .collect::<Vec<anyhow::Result<()>>>();
+            let (results, next) = futures::join!(details, OptionFuture::from(next));
             self.count(&results);
-            if received < usize::try_from(peertube::MAX_COUNT)? {
-                break;
+            match next {
+                Some(body) => listed = body?,
+                None => break,
             }
-            start += u64::try_from(received)?;
         }
         for name in &channels.names {
             self.discard(gate, api_url(base, &["video-channels", name])?)
@@ -235,29 +239,33 @@ impl FetchPass {
         client.robots_txt().await?;
         drop(permit);
         let mut channels = Channels::default();
+        let list = |start| async move {
+            let _permit = gate.acquire().await?;
+            anyhow::Ok(client.videos(&VideoListQuery::page(start)).await?.value)
+        };
         let mut start = 0;
+        let mut page = list(start).await?;
         loop {
-            let permit = gate.acquire().await?;
-            let page = client.videos(&VideoListQuery::page(start)).await?.value;
-            drop(permit);
-            let received = page.received();
+            let received = u64::try_from(page.received())?;
             for channel in page.items.iter().filter_map(|video| video.channel.as_ref()) {
                 channels.add(&channel.name);
             }
             let uuids: Vec<String> = page.items.iter().map(|v| v.uuid.to_string()).collect();
-            let results: Vec<anyhow::Result<()>> = futures::stream::iter(uuids)
+            start += received;
+            let next = (received == u64::from(peertube::MAX_COUNT)).then(|| list(start));
+            let details = futures::stream::iter(uuids)
                 .map(|uuid| async move {
                     let _permit = gate.acquire().await?;
                     client.video(&uuid).map_ok(|_| ()).err_into().await
                 })
                 .buffer_unordered(self.per_host)
-                .collect()
-                .await;
+                .collect::<Vec<anyhow::Result<()>>>();
+            let (results, next) = futures::join!(details, OptionFuture::from(next));
             self.count(&results);
-            if received < usize::try_from(peertube::MAX_COUNT)? {
-                break;
+            match next {
+                Some(next) => page = next?,
+                None => break,
             }
-            start += u64::try_from(received)?;
         }
         for name in &channels.names {
             let permit = gate.acquire().await?;
@@ -317,6 +325,13 @@ impl FetchPass {
         while response.chunk().await?.is_some() {}
         Ok(())
     }
+}
+
+/// The list page of local videos at `start`, as the crawler asks for it.
+fn videos_url(base: &Url, start: u64) -> anyhow::Result<Url> {
+    let mut url = base.join("/api/v1/videos")?;
+    VideoListQuery::page(start).apply(&mut url);
+    Ok(url)
 }
 
 /// `{base}/api/v1/{segments...}`, each segment percent-encoded (as `peertube::Client` builds them).

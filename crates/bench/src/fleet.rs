@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use clap::Args;
+use futures::{StreamExt, TryStreamExt};
 use peertube_sim::{Fleet, FleetConfig};
 use serde::Deserialize;
 use tokio::io::AsyncReadExt;
@@ -92,6 +93,29 @@ struct HostEntry {
     host: String,
 }
 
+/// An instance of the fleet, as registered for a crawl.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FleetInstance {
+    pub base: Url,
+    /// `host[:port]`, as the store keys instances.
+    pub host: String,
+    /// `totalLocalVideos` of its `/api/v1/server/stats`.
+    pub announced_videos: i64,
+}
+
+fn host_of(base: &Url) -> String {
+    match base.port() {
+        Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
+        None => base.host_str().unwrap_or_default().to_owned(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerStats {
+    total_local_videos: i64,
+}
+
 #[derive(Deserialize)]
 struct StatsAnswer {
     total: StatsTotal,
@@ -141,6 +165,31 @@ impl FleetAccess {
             .iter()
             .map(|host| Url::parse(&format!("http://{host}")).context("a host of the fleet"))
             .collect()
+    }
+
+    /// Every instance with the number of local videos its stats announce,
+    /// in the order a crawl takes them ([`crawler::largest_first`]): the
+    /// largest first, ties by host. Both passes follow this order.
+    pub async fn instances_largest_first(&self) -> anyhow::Result<Vec<FleetInstance>> {
+        let bases = self.base_urls().await?;
+        let mut instances: Vec<FleetInstance> = futures::stream::iter(bases)
+            .map(|base| async move {
+                let stats: ServerStats = self.get_json(base.join("/api/v1/server/stats")?).await?;
+                anyhow::Ok(FleetInstance {
+                    host: host_of(&base),
+                    base,
+                    announced_videos: stats.total_local_videos,
+                })
+            })
+            .buffered(32)
+            .try_collect()
+            .await?;
+        instances.sort_by(|a, b| {
+            b.announced_videos
+                .cmp(&a.announced_videos)
+                .then_with(|| a.host.cmp(&b.host))
+        });
+        Ok(instances)
     }
 
     /// Requests and bytes served by every instance so far.

@@ -66,7 +66,8 @@ impl From<PassKind> for KindArg {
 pub async fn run_pass(args: PassArgs) -> anyhow::Result<PassResult> {
     let kind = PassKind::from(args.kind);
     let fleet = FleetAccess::connect(args.control, args.fleet).await?;
-    let bases = fleet.base_urls().await?;
+    let instances = fleet.instances_largest_first().await?;
+    let bases: Vec<Url> = instances.iter().map(|i| i.base.clone()).collect();
     let postgres_database = args
         .database_url
         .as_deref()
@@ -90,6 +91,7 @@ pub async fn run_pass(args: PassArgs) -> anyhow::Result<PassResult> {
             })
             .await?;
             crawl_pass::register(&store, &bases).await?;
+            crawl_pass::record_announced_sizes(&store, &instances).await?;
             Some(store)
         }
         PassKind::FetchOnly | PassKind::FetchDecode => None,

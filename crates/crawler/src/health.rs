@@ -73,10 +73,11 @@ pub(crate) fn failure(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn instance(failures: i64, score: i64, created_days_ago: i64) -> Instance {
+    /// An approved instance with these failures, score and age.
+    pub(crate) fn instance(failures: i64, score: i64, created_days_ago: i64) -> Instance {
         let now = Utc::now();
         Instance {
             id: 7,

@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, OptionFuture};
 use futures::{FutureExt, StreamExt};
 use peertube::{LenientPage, Video, VideoDetails, VideoListQuery};
 use serde::{Deserialize, Serialize};
@@ -161,18 +161,29 @@ impl<'a> Pass<'a> {
 
     /// Every video from `progress` to the end, then verified deletions.
     /// Returns the newest `publishedAt` seen.
+    ///
+    /// The next list page is read while the details of the current one are:
+    /// the instance's requests (under its concurrency cap) do not drain at
+    /// the end of each page, which sets the pace of a large instance's sweep.
     pub(crate) async fn sweep(
         &mut self,
         mut progress: SweepProgress,
     ) -> Result<Option<DateTime<Utc>>, PassError> {
+        let (session, cancel) = (self.session, self.cancel);
         let mut newest = None;
         let mut repeated_pages = 0;
         let mut in_flight = None;
+        let mut listed = list_page(session, cancel, progress.next_start).await?;
         loop {
             let before = self.seen.len();
-            let (written, read) = futures::join!(
+            let next_start = progress.next_start + received(&listed);
+            let next = (received(&listed) == u64::from(peertube::MAX_COUNT)
+                && next_start < self.max_videos)
+                .then(|| list_page(session, cancel, next_start));
+            let (written, read, next) = futures::join!(
                 settle(in_flight.take()),
-                self.read_page(progress.next_start)
+                self.read_listed(listed, progress.next_start),
+                OptionFuture::from(next),
             );
             self.count_written(written?);
             let read = read?;
@@ -185,15 +196,22 @@ impl<'a> Pass<'a> {
             if repeated_pages >= MAX_REPEATED_PAGES {
                 return Err(PassError::Repeating);
             }
-            progress.next_start += read.received;
+            progress.next_start = next_start;
             in_flight = Some(self.writer().write_swept(read.records, progress.clone()));
             if read.received < u64::from(peertube::MAX_COUNT) {
                 break;
             }
-            if progress.next_start >= self.max_videos {
-                self.count_written(settle(in_flight).await?);
-                return Err(PassError::TooMany(self.max_videos));
-            }
+            listed = match next {
+                Some(Ok(page)) => page,
+                Some(Err(error)) => {
+                    self.count_written(settle(in_flight).await?);
+                    return Err(error);
+                }
+                None => {
+                    self.count_written(settle(in_flight).await?);
+                    return Err(PassError::TooMany(self.max_videos));
+                }
+            };
         }
         self.count_written(settle(in_flight).await?);
         self.delete_vanished(progress.started_at).await?;
@@ -222,9 +240,25 @@ impl<'a> Pass<'a> {
         Ok(())
     }
 
-    /// Reads the page at `start` and gets it ready to write (see [`Pass::prepare_page`]).
+    /// Reads the page at `start` and gets it ready to write (see [`Pass::read_listed`]).
     async fn read_page(&mut self, start: u64) -> Result<ReadPage, PassError> {
-        let (page, received) = self.fetch_page(start).await?;
+        let page = list_page(self.session, self.cancel, start).await?;
+        self.read_listed(page, start).await
+    }
+
+    /// Counts a list page read at `start` and gets it ready to write (see [`Pass::prepare_page`]).
+    async fn read_listed(
+        &mut self,
+        page: LenientPage<Video>,
+        start: u64,
+    ) -> Result<ReadPage, PassError> {
+        self.counters.pages += 1;
+        let skipped = i64::try_from(page.skipped_count).unwrap_or(i64::MAX);
+        if skipped > 0 {
+            tracing::warn!(instance.host = %self.host, start, skipped, "skipped malformed videos in a page");
+            self.counters.skipped += skipped;
+        }
+        let received = received(&page);
         let published = page.items.iter().map(published).collect();
         let records = self.prepare_page(page.items).await?;
         Ok(ReadPage {
@@ -232,20 +266,6 @@ impl<'a> Pass<'a> {
             published,
             records,
         })
-    }
-
-    async fn fetch_page(&mut self, start: u64) -> Result<(LenientPage<Video>, u64), PassError> {
-        self.check_cancelled()?;
-        let query = VideoListQuery::page(start);
-        let page = self.session.call(|c| c.videos(&query).boxed()).await?;
-        self.counters.pages += 1;
-        let skipped = i64::try_from(page.skipped_count).unwrap_or(i64::MAX);
-        if skipped > 0 {
-            tracing::warn!(instance.host = %self.host, start, skipped, "skipped malformed videos in a page");
-            self.counters.skipped += skipped;
-        }
-        let received = u64::try_from(page.received()).unwrap_or(u64::MAX);
-        Ok((page, received))
     }
 
     /// Keeps the local videos not already seen in this pass, fetches details
@@ -434,23 +454,40 @@ impl<'a> PageWriter<'a> {
         async move { Ok(self.store.upsert_page(self.instance, &page, now()).await?) }.boxed()
     }
 
-    /// Writes a sweep's page (if anything is left of it), then saves the
-    /// sweep's offset after it: a resumed sweep never skips an unwritten page.
+    /// Writes a sweep's page (if anything is left of it) and the sweep's
+    /// offset after it in one transaction: a resumed sweep never skips an
+    /// unwritten page.
     fn write_swept(self, page: Option<PageRecords>, progress: SweepProgress) -> Write<'a> {
         async move {
-            let summary = match page {
-                Some(page) => self.store.upsert_page(self.instance, &page, now()).await?,
-                None => UpsertSummary::default(),
-            };
             let mut state: CrawlState = self.store.crawl_state(self.instance.id).await?;
             state.sweep = Some(progress);
-            self.store
-                .save_crawl_state(self.instance.id, self.worker, &state)
-                .await?;
-            Ok(summary)
+            let owner = (self.worker, &state);
+            let page = page.as_ref();
+            Ok(self
+                .store
+                .upsert_page_and_state(self.instance, page, now(), owner)
+                .await?)
         }
         .boxed()
     }
+}
+
+/// The list page of an instance's local videos at `start`.
+async fn list_page(
+    session: &Session,
+    cancel: &CancellationToken,
+    start: u64,
+) -> Result<LenientPage<Video>, PassError> {
+    if cancel.is_cancelled() {
+        return Err(PassError::Cancelled);
+    }
+    let query = VideoListQuery::page(start);
+    Ok(session.call(|c| c.videos(&query).boxed()).await?)
+}
+
+/// Items a page holds, malformed ones included (the next page starts after them).
+fn received(page: &LenientPage<Video>) -> u64 {
+    u64::try_from(page.received()).unwrap_or(u64::MAX)
 }
 
 fn published(video: &Video) -> DateTime<Utc> {

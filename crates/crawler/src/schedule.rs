@@ -57,7 +57,8 @@ impl Crawler {
 
     /// Crawls every approved instance that no other worker holds,
     /// `parallel_instances` at a time, each in a task of its own (so that
-    /// decoding and mapping pages use every worker thread of the runtime).
+    /// decoding and mapping pages use every worker thread of the runtime),
+    /// the largest first (see [`largest_first`]).
     async fn crawl_all_free(
         &self,
         cancel: &CancellationToken,
@@ -65,8 +66,9 @@ impl Crawler {
         let mut instances = self
             .store
             .list_instances(Some(InstanceStatus::Approved))
-            .await?
-            .into_iter();
+            .await?;
+        largest_first(&mut instances);
+        let mut instances = instances.into_iter();
         let parallel = self.config.parallel_instances.max(1);
         let mut tasks = JoinSet::new();
         let mut outcomes = Vec::new();
@@ -183,5 +185,59 @@ impl Crawler {
         let report = self.crawl_instance(instance, &crawl, &lease).await;
         lease.release().await;
         report
+    }
+}
+
+/// Orders instances by the number of local videos they last announced,
+/// largest first, those never read last, ties by host.
+///
+/// An instance's pages are read one after the other, so its crawl cannot
+/// be shortened by running more of them at once: starting the longest first
+/// keeps a large instance from beginning near the end of a round and
+/// leaving the other slots idle while it finishes (at 1,000,000 videos the
+/// largest simulated instance holds 18 % of them).
+pub fn largest_first(instances: &mut [Instance]) {
+    instances.sort_by(|a, b| {
+        b.total_local_videos
+            .cmp(&a.total_local_videos)
+            .then_with(|| a.host.cmp(&b.host))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use store::Instance;
+
+    use super::largest_first;
+
+    fn instance(host: &str, videos: Option<i64>) -> Instance {
+        Instance {
+            host: host.into(),
+            total_local_videos: videos,
+            ..crate::health::tests::instance(0, 50, 1)
+        }
+    }
+
+    #[test]
+    fn largest_instances_come_first_and_unknown_sizes_last() {
+        let mut instances = vec![
+            instance("c.example", None),
+            instance("b.example", Some(10)),
+            instance("a.example", None),
+            instance("d.example", Some(5_000)),
+            instance("e.example", Some(10)),
+        ];
+        largest_first(&mut instances);
+        let hosts: Vec<&str> = instances.iter().map(|i| i.host.as_str()).collect();
+        assert_eq!(
+            hosts,
+            [
+                "d.example",
+                "b.example",
+                "e.example",
+                "a.example",
+                "c.example"
+            ]
+        );
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::db::Store;
+use crate::db::{Store, Tx};
 use crate::error::{Result, StoreError};
 use crate::feed::Entity;
 use crate::model::{InstanceStatus, now};
@@ -42,25 +42,9 @@ impl Store {
         worker: &str,
         state: &T,
     ) -> Result<()> {
-        let json = serde_json::to_string(state).map_err(|error| StoreError::Invalid {
-            field: "crawl_state",
-            message: error.to_string(),
-        })?;
-        const SQL: &str =
-            "UPDATE instances SET crawl_state = $1 WHERE id = $2 AND lease_owner = $3";
-        let saved = on_pool!(&self.write, p => {
-            sqlx::query(SQL)
-                .bind(json)
-                .bind(instance_id)
-                .bind(worker)
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
-        if saved == 0 {
-            return Err(StoreError::LeaseLost);
-        }
-        Ok(())
+        let mut tx = self.begin().await?;
+        save_crawl_state(&mut tx, instance_id, worker, state).await?;
+        tx.commit().await
     }
 
     /// Records the outcome of a crawl: health, last success or error, next crawl.
@@ -104,4 +88,31 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// Saves the crawler's state in `tx` if `worker` holds the instance's lease.
+pub(crate) async fn save_crawl_state<T: Serialize>(
+    tx: &mut Tx,
+    instance_id: i64,
+    worker: &str,
+    state: &T,
+) -> Result<()> {
+    let json = serde_json::to_string(state).map_err(|error| StoreError::Invalid {
+        field: "crawl_state",
+        message: error.to_string(),
+    })?;
+    const SQL: &str = "UPDATE instances SET crawl_state = $1 WHERE id = $2 AND lease_owner = $3";
+    let saved = on_tx!(tx, c => {
+        sqlx::query(SQL)
+            .bind(json)
+            .bind(instance_id)
+            .bind(worker)
+            .execute(&mut **c)
+            .await?
+            .rows_affected()
+    });
+    if saved == 0 {
+        return Err(StoreError::LeaseLost);
+    }
+    Ok(())
 }

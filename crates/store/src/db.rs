@@ -13,6 +13,8 @@ use crate::error::{Result, StoreError};
 
 /// The SQLite writer's page cache: `-N` is N KiB (32 MiB).
 const WRITER_CACHE_SIZE: &str = "-32768";
+/// WAL pages after which a commit copies the log into the database (64 MiB of 4 KiB pages).
+const WAL_AUTOCHECKPOINT_PAGES: &str = "16384";
 
 pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -153,6 +155,7 @@ impl Store {
             let writer = options
                 .clone()
                 .pragma("cache_size", WRITER_CACHE_SIZE)
+                .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
                 .pragma("temp_store", "memory");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)

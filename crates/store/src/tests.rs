@@ -682,8 +682,54 @@ async fn blocks_hide_what_they_cover_and_queue_reindexing(store: Store) {
     assert!(normalize_block_target(BlockKind::Instance, "a b").is_err());
 }
 
+async fn a_sweeps_page_and_cursor_commit_together_for_the_lease_holder(store: Store) {
+    let instance = instance(&store, "video.example").await;
+    let lease = TimeDelta::seconds(60);
+    let claimed = store.claim_instance(instance.id, "a", lease).await.unwrap();
+    assert!(claimed.is_some());
+    let cursor = serde_json::json!({"next_start": 100});
+    let written = store
+        .upsert_page_and_state(
+            &instance,
+            Some(&page(vec![video(1)])),
+            at(10),
+            ("a", &cursor),
+        )
+        .await
+        .unwrap();
+    assert_eq!(written.inserted, 1);
+    let state: serde_json::Value = store.crawl_state(instance.id).await.unwrap();
+    assert_eq!(state, cursor);
+
+    // Another worker took the instance over: the old holder writes nothing.
+    store.release_lease(instance.id, "a").await.unwrap();
+    store.claim_instance(instance.id, "b", lease).await.unwrap();
+    let fenced = store
+        .upsert_page_and_state(
+            &instance,
+            Some(&page(vec![video(2)])),
+            at(20),
+            ("a", &serde_json::json!({"next_start": 200})),
+        )
+        .await;
+    assert!(matches!(fenced, Err(StoreError::LeaseLost)), "{fenced:?}");
+    assert_eq!(store.count_videos(instance.id).await.unwrap(), 1);
+    let state: serde_json::Value = store.crawl_state(instance.id).await.unwrap();
+    assert_eq!(state, cursor, "the cursor stays where its pages are");
+
+    // An empty page (all repeats) still moves the holder's cursor.
+    let moved = serde_json::json!({"next_start": 200});
+    store
+        .upsert_page_and_state(&instance, None, at(30), ("b", &moved))
+        .await
+        .unwrap();
+    let state: serde_json::Value = store.crawl_state(instance.id).await.unwrap();
+    assert_eq!(state, moved);
+}
+
 crate::backend_tests!(
     migrations_are_applied_once,
+    a_sweeps_page_and_cursor_commit_together_for_the_lease_holder,
     instances_are_added_once_and_listed_by_status,
     instance_identity_is_recorded,
     a_page_is_upserted_with_change_detection,

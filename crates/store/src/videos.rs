@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
+use crate::crawl_state::save_crawl_state;
 use crate::db::{Store, Tx};
 use crate::error::Result;
 use crate::feed::{Entity, append_changes};
@@ -134,28 +135,30 @@ impl Store {
         seen_at: DateTime<Utc>,
     ) -> Result<UpsertSummary> {
         let mut tx = self.begin().await?;
-        let mut changes = Vec::new();
-        let accounts =
-            upsert_accounts(&mut tx, instance, &page.accounts, seen_at, &mut changes).await?;
-        let channels = upsert_channels(
-            &mut tx,
-            instance,
-            &page.channels,
-            &accounts,
-            seen_at,
-            &mut changes,
-        )
-        .await?;
-        let summary = upsert_videos(
-            &mut tx,
-            instance,
-            &page.videos,
-            (&accounts, &channels),
-            seen_at,
-            &mut changes,
-        )
-        .await?;
-        append_changes(&mut tx, &changes, seen_at).await?;
+        let summary = upsert_page(&mut tx, instance, page, seen_at).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Writes a page (if any) and the crawler's state after it in one
+    /// transaction, if `worker` holds the instance's crawl lease
+    /// ([`StoreError::LeaseLost`] otherwise, and nothing is written): a
+    /// cursor saved is never ahead of the pages written.
+    ///
+    /// [`StoreError::LeaseLost`]: crate::StoreError::LeaseLost
+    pub async fn upsert_page_and_state<T: Serialize>(
+        &self,
+        instance: &Instance,
+        page: Option<&PageRecords>,
+        seen_at: DateTime<Utc>,
+        (worker, state): (&str, &T),
+    ) -> Result<UpsertSummary> {
+        let mut tx = self.begin().await?;
+        save_crawl_state(&mut tx, instance.id, worker, state).await?;
+        let summary = match page {
+            Some(page) => upsert_page(&mut tx, instance, page, seen_at).await?,
+            None => UpsertSummary::default(),
+        };
         tx.commit().await?;
         Ok(summary)
     }
@@ -311,6 +314,37 @@ where
         separated.push_bind(item);
     }
     separated.push_unseparated(")");
+}
+
+/// Accounts, channels, then videos of a page, and their change-feed entries.
+async fn upsert_page(
+    tx: &mut Tx,
+    instance: &Instance,
+    page: &PageRecords,
+    seen_at: DateTime<Utc>,
+) -> Result<UpsertSummary> {
+    let mut changes = Vec::new();
+    let accounts = upsert_accounts(tx, instance, &page.accounts, seen_at, &mut changes).await?;
+    let channels = upsert_channels(
+        tx,
+        instance,
+        &page.channels,
+        &accounts,
+        seen_at,
+        &mut changes,
+    )
+    .await?;
+    let summary = upsert_videos(
+        tx,
+        instance,
+        &page.videos,
+        (&accounts, &channels),
+        seen_at,
+        &mut changes,
+    )
+    .await?;
+    append_changes(tx, &changes, seen_at).await?;
+    Ok(summary)
 }
 
 async fn upsert_accounts(

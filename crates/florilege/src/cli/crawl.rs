@@ -13,7 +13,8 @@ use crate::config::Config;
 
 #[derive(Debug, Args)]
 pub struct CrawlArgs {
-    /// Crawl every approved instance once, then exit (default: run the schedule until stopped).
+    /// Crawl every approved instance once, the largest first, then exit (default: run the
+    /// schedule until stopped).
     #[arg(long)]
     pub once: bool,
     /// With --once: crawl only this instance (its host, e.g. video.example).
