@@ -33,8 +33,8 @@ pub async fn register(store: &Store, bases: &[Url]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Records the size each instance announces, as its identity read by a
-/// former crawl or an `instances check` would have (set-up, not measured):
+/// Records the size each instance announces, as a former crawl's identity
+/// read would have (set-up, not measured):
 /// the crawl takes the largest instances first, like the reference.
 pub async fn record_announced_sizes(
     store: &Store,

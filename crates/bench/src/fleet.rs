@@ -103,6 +103,12 @@ pub struct FleetInstance {
     pub announced_videos: i64,
 }
 
+impl FleetInstance {
+    fn crawl_order(&self) -> impl Ord + '_ {
+        crawler::crawl_order(Some(self.announced_videos), &self.host)
+    }
+}
+
 fn host_of(base: &Url) -> String {
     match base.port() {
         Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
@@ -168,7 +174,7 @@ impl FleetAccess {
     }
 
     /// Every instance with the number of local videos its stats announce,
-    /// in the order a crawl takes them ([`crawler::largest_first`]): the
+    /// in the order a crawl takes them ([`crawler::crawl_order`]): the
     /// largest first, ties by host. Both passes follow this order.
     pub async fn instances_largest_first(&self) -> anyhow::Result<Vec<FleetInstance>> {
         let bases = self.base_urls().await?;
@@ -184,11 +190,7 @@ impl FleetAccess {
             .buffered(32)
             .try_collect()
             .await?;
-        instances.sort_by(|a, b| {
-            b.announced_videos
-                .cmp(&a.announced_videos)
-                .then_with(|| a.host.cmp(&b.host))
-        });
+        instances.sort_by(|a, b| a.crawl_order().cmp(&b.crawl_order()));
         Ok(instances)
     }
 

@@ -162,9 +162,10 @@ impl<'a> Pass<'a> {
     /// Every video from `progress` to the end, then verified deletions.
     /// Returns the newest `publishedAt` seen.
     ///
-    /// The next list page is read while the details of the current one are:
-    /// the instance's requests (under its concurrency cap) do not drain at
-    /// the end of each page, which sets the pace of a large instance's sweep.
+    /// The next list page is read while the details of the current one are
+    /// (under the instance's concurrency cap): with more than one request
+    /// allowed in flight, the list page's round trip and PeerTube's query
+    /// behind it hide behind the details instead of adding to each page.
     pub(crate) async fn sweep(
         &mut self,
         mut progress: SweepProgress,

@@ -1,5 +1,6 @@
 //! Which instances a worker crawls, and when: claimed under a lease, on schedule or all at once.
 
+use std::cmp::Reverse;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -196,12 +197,15 @@ impl Crawler {
 /// keeps a large instance from beginning near the end of a round and
 /// leaving the other slots idle while it finishes (at 1,000,000 videos the
 /// largest simulated instance holds 18 % of them).
-pub fn largest_first(instances: &mut [Instance]) {
+pub(crate) fn largest_first(instances: &mut [Instance]) {
     instances.sort_by(|a, b| {
-        b.total_local_videos
-            .cmp(&a.total_local_videos)
-            .then_with(|| a.host.cmp(&b.host))
+        crawl_order(a.total_local_videos, &a.host).cmp(&crawl_order(b.total_local_videos, &b.host))
     });
+}
+
+/// The key of [`largest_first`]: announced local videos, descending (none last), then host.
+pub fn crawl_order(total_local_videos: Option<i64>, host: &str) -> (Reverse<Option<i64>>, &str) {
+    (Reverse(total_local_videos), host)
 }
 
 #[cfg(test)]
