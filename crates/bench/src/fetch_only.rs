@@ -176,9 +176,11 @@ impl FetchPass {
                 .map(|item| api_url(base, &["videos", &item.uuid]))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             start += received;
-            let next = (received == u64::from(peertube::MAX_COUNT))
-                .then(|| videos_url(base, start).map(|url| self.body(gate, url)))
-                .transpose()?;
+            let next = if received == u64::from(peertube::MAX_COUNT) {
+                Some(self.body(gate, videos_url(base, start)?))
+            } else {
+                None
+            };
             let details = futures::stream::iter(urls)
                 .map(|url| self.discard(gate, url))
                 .buffer_unordered(self.per_host)
