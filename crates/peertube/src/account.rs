@@ -1,16 +1,18 @@
 //! The account model: a user's public profile, full (`/accounts/{name}`) or summary (in videos).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::common::ActorImage;
-use crate::lenient::lenient;
+use crate::lenient::{LegacyImages, lenient, lenient_vec};
 
 /// A PeerTube account. The summary embedded in videos and playlists only has
 /// `id`, `name`, `displayName`, `url`, `host` and `avatars`; the other fields
 /// are then `None`. Only `name` is required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Account {
     /// Id local to the answering instance.
     #[serde(default, deserialize_with = "lenient")]
@@ -27,7 +29,7 @@ pub struct Account {
     #[serde(default, deserialize_with = "lenient")]
     pub host: Option<String>,
     /// Avatars; a pre-6.0 single `avatar` is normalised into this list.
-    #[serde(flatten, with = "crate::lenient::avatars")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub avatars: Vec<ActorImage>,
     /// Profile description (Markdown, untrusted).
     #[serde(default, deserialize_with = "lenient")]
@@ -44,6 +46,25 @@ pub struct Account {
     /// Last update time.
     #[serde(default, deserialize_with = "lenient")]
     pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The derive reads every field; an empty image list is then filled from
+/// the legacy single image, if the same text has one.
+impl<'de> Deserialize<'de> for Account {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let object = <&RawValue>::deserialize(deserializer)?;
+        let mut account = Account::deserialize(object).map_err(D::Error::custom)?;
+        if account.avatars.is_empty() {
+            account.avatars.extend(LegacyImages::of(object).avatar);
+        }
+        Ok(account)
+    }
+}
+
+impl Serialize for Account {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Account::serialize(self, serializer)
+    }
 }
 
 impl Account {

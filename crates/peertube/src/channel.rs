@@ -1,17 +1,19 @@
 //! The video channel model, full (`/video-channels/{handle}`) or summary (in videos and playlists).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::account::{Account, display_or_name, handle};
 use crate::common::ActorImage;
-use crate::lenient::lenient;
+use crate::lenient::{LegacyImages, lenient, lenient_object, lenient_vec};
 
 /// A PeerTube video channel. The summary embedded in videos and playlists only
 /// has `id`, `name`, `displayName`, `url`, `host` and `avatars`; the other
 /// fields are then `None` or empty. Only `name` is required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct VideoChannel {
     /// Id local to the answering instance.
     #[serde(default, deserialize_with = "lenient")]
@@ -28,10 +30,10 @@ pub struct VideoChannel {
     #[serde(default, deserialize_with = "lenient")]
     pub host: Option<String>,
     /// Avatars; a pre-6.0 single `avatar` is normalised into this list.
-    #[serde(flatten, with = "crate::lenient::avatars")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub avatars: Vec<ActorImage>,
     /// Banners; a legacy single `banner` is normalised into this list.
-    #[serde(flatten, with = "crate::lenient::banners")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub banners: Vec<ActorImage>,
     /// Description (Markdown, untrusted).
     #[serde(default, deserialize_with = "lenient")]
@@ -52,7 +54,7 @@ pub struct VideoChannel {
     #[serde(default, deserialize_with = "lenient")]
     pub videos_count: Option<u64>,
     /// The owner account (full channel objects only).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub owner_account: Option<Account>,
     /// Creation time.
     #[serde(default, deserialize_with = "lenient")]
@@ -60,6 +62,31 @@ pub struct VideoChannel {
     /// Last update time.
     #[serde(default, deserialize_with = "lenient")]
     pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The derive reads every field; an empty image list is then filled from
+/// the legacy single image, if the same text has one.
+impl<'de> Deserialize<'de> for VideoChannel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let object = <&RawValue>::deserialize(deserializer)?;
+        let mut channel = VideoChannel::deserialize(object).map_err(D::Error::custom)?;
+        if channel.avatars.is_empty() || channel.banners.is_empty() {
+            let legacy = LegacyImages::of(object);
+            if channel.avatars.is_empty() {
+                channel.avatars.extend(legacy.avatar);
+            }
+            if channel.banners.is_empty() {
+                channel.banners.extend(legacy.banner);
+            }
+        }
+        Ok(channel)
+    }
+}
+
+impl Serialize for VideoChannel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        VideoChannel::serialize(self, serializer)
+    }
 }
 
 impl VideoChannel {

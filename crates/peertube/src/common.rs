@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::lenient::lenient;
+use crate::lenient::{lenient, lenient_object};
 
 /// An avatar or banner of an account, a channel or the instance.
 ///
@@ -78,7 +78,7 @@ pub struct Thumbnail {
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
 pub struct VideoConstant<T> {
     /// The id: a number for category, licence and privacy, a string for language.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub id: Option<T>,
     /// The label in the instance's default language.
     #[serde(default, deserialize_with = "lenient")]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
-use crate::lenient::lenient;
+use crate::lenient::{lenient, lenient_object};
 
 /// One follow relation between two server actors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,10 +14,10 @@ pub struct ServerFollow {
     #[serde(default, deserialize_with = "lenient")]
     pub id: Option<u64>,
     /// The following side (the answering instance for `/server/following`).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub follower: Option<Account>,
     /// The followed side; its `host` is the followed instance.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub following: Option<Account>,
     /// `pending`, `accepted` or `rejected`.
     #[serde(default, deserialize_with = "lenient")]

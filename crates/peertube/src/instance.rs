@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::common::ActorImage;
-use crate::lenient::{lenient, lenient_vec};
+use crate::lenient::{lenient, lenient_object, lenient_vec};
 
 /// The public configuration (`GET /api/v1/config`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -18,16 +18,16 @@ pub struct ServerConfig {
     #[serde(default, deserialize_with = "lenient")]
     pub server_commit: Option<String>,
     /// Name, description and NSFW policy.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub instance: ConfigInstance,
     /// Search settings, including the search index in use.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub search: ConfigSearch,
     /// Whether sign-ups are open.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub signup: ConfigSignup,
     /// Federation switch (recent versions).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub federation: Option<ConfigEnabled>,
 }
 
@@ -84,7 +84,7 @@ pub struct ConfigInstance {
 #[serde(rename_all = "camelCase")]
 pub struct ConfigSearch {
     /// The global search index the instance uses, if any.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub search_index: ConfigSearchIndex,
 }
 
@@ -136,7 +136,7 @@ pub struct ConfigEnabled {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct About {
     /// Its only member.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub instance: AboutInstance,
 }
 

@@ -2,26 +2,192 @@
 //!
 //! Remote instances are hostile or simply old, so only identity fields
 //! (a video's `uuid` and `name`, an actor's `name`, ...) are decoded strictly.
-//! Every other field goes through [`lenient`] or [`lenient_vec`]: a value of
-//! the wrong type is dropped instead of failing the whole item.
+//! Every other field goes through [`lenient`] (scalars), [`lenient_object`]
+//! or [`lenient_vec`]: a value of the wrong type is dropped instead of failing
+//! the whole item. Nothing is buffered as a `serde_json::Value`: scalars are
+//! read in place, objects and list elements from their borrowed JSON text.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serializer};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
 use crate::common::ActorImage;
+use crate::video::NsfwFlags;
 
-/// Decodes `T`, or gives `T::default()` when the value is null or has the wrong shape.
+/// Reads a scalar field (string, number, boolean, date), or gives its default
+/// when the value is null or of another type. The value is read once, in
+/// place: an array or object found instead is skipped without being kept.
 pub(crate) fn lenient<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Lenient,
+{
+    deserializer.deserialize_any(ScalarVisitor(PhantomData))
+}
+
+/// Decodes an object field, or gives `T::default()` when it is null or has
+/// the wrong shape.
+///
+/// The value is taken as borrowed JSON text and decoded on its own, so a bad
+/// value costs only itself and nothing is buffered. This needs serde_json's
+/// deserializer over text (`from_str`, `from_slice`): decoding these models
+/// from a `serde_json::Value` is an error.
+pub(crate) fn lenient_object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned + Default,
 {
-    let value = Value::deserialize(deserializer)?;
-    Ok(T::deserialize(value).unwrap_or_default())
+    let raw = <&RawValue>::deserialize(deserializer)?;
+    Ok(T::deserialize(raw).unwrap_or_default())
+}
+
+/// A JSON scalar as the deserializer found it.
+#[derive(Clone, Copy)]
+pub(crate) enum Scalar<'a> {
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Text(&'a str),
+}
+
+/// A field type [`lenient`] reads: what it makes of each kind of scalar.
+pub(crate) trait Lenient: Default {
+    /// The value for `scalar`, or `None` when it has the wrong type or range.
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self>;
+}
+
+impl Lenient for u64 {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        match scalar {
+            Scalar::Unsigned(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Lenient> Lenient for Option<T> {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        T::from_scalar(scalar).map(Some)
+    }
+}
+
+impl Lenient for u32 {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        u64::from_scalar(scalar).and_then(|n| n.try_into().ok())
+    }
+}
+
+impl Lenient for u16 {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        u64::from_scalar(scalar).and_then(|n| n.try_into().ok())
+    }
+}
+
+impl Lenient for NsfwFlags {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        u32::from_scalar(scalar).map(NsfwFlags)
+    }
+}
+
+impl Lenient for f64 {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        match scalar {
+            Scalar::Float(x) => Some(x),
+            Scalar::Unsigned(n) => Some(n as f64),
+            Scalar::Signed(n) => Some(n as f64),
+            _ => None,
+        }
+    }
+}
+
+impl Lenient for bool {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        match scalar {
+            Scalar::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl Lenient for String {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        match scalar {
+            Scalar::Text(text) => Some(text.to_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl Lenient for DateTime<Utc> {
+    fn from_scalar(scalar: Scalar<'_>) -> Option<Self> {
+        match scalar {
+            Scalar::Text(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+struct ScalarVisitor<T>(PhantomData<T>);
+
+impl<T: Lenient> ScalarVisitor<T> {
+    fn read<E>(scalar: Scalar<'_>) -> Result<T, E> {
+        Ok(T::from_scalar(scalar).unwrap_or_default())
+    }
+}
+
+impl<'de, T: Lenient> Visitor<'de> for ScalarVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<T, E> {
+        Self::read(Scalar::Bool(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<T, E> {
+        Self::read(Scalar::Unsigned(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<T, E> {
+        Self::read(Scalar::Signed(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<T, E> {
+        Self::read(Scalar::Float(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<T, E> {
+        Self::read(Scalar::Text(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+
+    fn visit_none<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(T::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(T::default())
+    }
 }
 
 /// Decodes an array, keeping the elements that decode and dropping the others;
@@ -31,109 +197,51 @@ where
     D: Deserializer<'de>,
     T: DeserializeOwned,
 {
-    let value = Value::deserialize(deserializer)?;
-    Ok(vec_from_value(value))
+    let raw = <&RawValue>::deserialize(deserializer)?;
+    Ok(vec_from_raw(raw))
 }
 
-fn vec_from_value<T: DeserializeOwned>(value: Value) -> Vec<T> {
-    match value {
-        Value::Array(items) => items
+fn vec_from_raw<T: DeserializeOwned>(raw: &RawValue) -> Vec<T> {
+    match <Vec<&RawValue>>::deserialize(raw) {
+        Ok(items) => items
             .into_iter()
             .filter_map(|item| T::deserialize(item).ok())
             .collect(),
-        _ => Vec::new(),
+        Err(_) => Vec::new(),
     }
 }
 
-/// Reads the actor images of an object from either the list (`avatars`, 4.2+)
-/// or the single legacy object (`avatar`, before 6.0), preferring the list.
-///
-/// Used with `#[serde(flatten)]`: it sees the object's remaining keys.
-fn actor_images<'de, D>(
-    deserializer: D,
-    plural: &'static str,
-    singular: &'static str,
-) -> Result<Vec<ActorImage>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    struct ImagesVisitor {
-        plural: &'static str,
-        singular: &'static str,
-    }
+/// The single images actors had before PeerTube 6.0 (`avatar`, `banner`),
+/// for when their lists (`avatars`, `banners`, 4.2+) are empty or missing.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct LegacyImages {
+    pub(crate) avatar: Option<ActorImage>,
+    pub(crate) banner: Option<ActorImage>,
+}
 
-    impl<'de> Visitor<'de> for ImagesVisitor {
-        type Value = Vec<ActorImage>;
-
-        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-            formatter.write_str("an object")
+impl LegacyImages {
+    /// Reads them from an actor object's text; anything ill-shaped is dropped.
+    /// The object is read again only when one of the keys appears in its text.
+    pub(crate) fn of(object: &RawValue) -> Self {
+        #[derive(Deserialize)]
+        struct Keys<'a> {
+            #[serde(borrow, default)]
+            avatar: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            banner: Option<&'a RawValue>,
         }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut many = Vec::new();
-            let mut one = None;
-            while let Some(key) = map.next_key::<String>()? {
-                if key == self.plural {
-                    many = vec_from_value(map.next_value::<Value>()?);
-                } else if key == self.singular {
-                    one = ActorImage::deserialize(map.next_value::<Value>()?).ok();
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            if many.is_empty() {
-                many.extend(one);
-            }
-            Ok(many)
+        let text = object.get();
+        if !text.contains(r#""avatar""#) && !text.contains(r#""banner""#) {
+            return Self::default();
         }
-    }
-
-    deserializer.deserialize_map(ImagesVisitor { plural, singular })
-}
-
-fn serialize_images<S: Serializer>(
-    key: &'static str,
-    images: &[ActorImage],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(1))?;
-    map.serialize_entry(key, images)?;
-    map.end()
-}
-
-/// `#[serde(flatten, with = "crate::lenient::avatars")]`: `avatars[]` or legacy `avatar`.
-pub(crate) mod avatars {
-    use super::*;
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<ActorImage>, D::Error> {
-        actor_images(deserializer, "avatars", "avatar")
-    }
-
-    pub(crate) fn serialize<S: Serializer>(
-        images: &[ActorImage],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serialize_images("avatars", images, serializer)
-    }
-}
-
-/// `#[serde(flatten, with = "crate::lenient::banners")]`: `banners[]` or legacy `banner`.
-pub(crate) mod banners {
-    use super::*;
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<ActorImage>, D::Error> {
-        actor_images(deserializer, "banners", "banner")
-    }
-
-    pub(crate) fn serialize<S: Serializer>(
-        images: &[ActorImage],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serialize_images("banners", images, serializer)
+        let Ok(keys) = Keys::deserialize(object) else {
+            return Self::default();
+        };
+        let image = |raw: Option<&RawValue>| raw.and_then(|raw| ActorImage::deserialize(raw).ok());
+        Self {
+            avatar: image(keys.avatar),
+            banner: image(keys.banner),
+        }
     }
 }
 
@@ -175,6 +283,32 @@ mod tests {
             serde_json::from_str(r#"{"count": 2, "tags": ["a", 5, null, {"x": 1}, "b"]}"#).unwrap();
         assert_eq!(sample.count, 2);
         assert_eq!(sample.tags, ["a", "b"]);
+    }
+
+    #[test]
+    fn models_decode_from_text_not_from_a_value() {
+        let value = serde_json::json!({"count": 2, "tags": ["a"]});
+        assert!(serde_json::from_value::<Sample>(value.clone()).is_err());
+        let sample: Sample = serde_json::from_str(&value.to_string()).unwrap();
+        assert_eq!((sample.count, sample.tags), (2, vec!["a".to_owned()]));
+    }
+
+    #[test]
+    fn legacy_single_images_are_read_when_present() {
+        let object: Box<RawValue> = serde_json::from_str(
+            r#"{"avatars": [], "avatar": {"path": "/a.png"}, "banner": {"path": "/b.png"}}"#,
+        )
+        .unwrap();
+        let legacy = LegacyImages::of(&object);
+        assert_eq!(legacy.avatar.unwrap().path.as_deref(), Some("/a.png"));
+        assert_eq!(legacy.banner.unwrap().path.as_deref(), Some("/b.png"));
+        for text in [
+            r#"{"avatar": "x", "banner": 3}"#,
+            r#"{"avatars": [{"path": "/a.png"}], "name": "no legacy key"}"#,
+        ] {
+            let object: Box<RawValue> = serde_json::from_str(text).unwrap();
+            assert_eq!(LegacyImages::of(&object), LegacyImages::default(), "{text}");
+        }
     }
 
     #[test]

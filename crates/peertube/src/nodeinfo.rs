@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::lenient::{lenient, lenient_vec};
+use crate::lenient::{lenient, lenient_object, lenient_vec};
 
 /// NodeInfo 2.0 schema URI, the `rel` PeerTube publishes.
 pub const NODEINFO_2_0_REL: &str = "http://nodeinfo.diaspora.software/ns/schema/2.0";
@@ -61,7 +61,7 @@ pub struct NodeInfo {
     #[serde(default, deserialize_with = "lenient")]
     pub version: Option<String>,
     /// Server software.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub software: NodeInfoSoftware,
     /// Protocols, e.g. `activitypub`.
     #[serde(default, deserialize_with = "lenient_vec")]
@@ -70,7 +70,7 @@ pub struct NodeInfo {
     #[serde(default, deserialize_with = "lenient")]
     pub open_registrations: Option<bool>,
     /// Usage counters.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub usage: NodeInfoUsage,
     /// Free-form metadata (`nodeName`, `nodeDescription`, `nodeConfig`...).
     #[serde(default)]
@@ -108,7 +108,7 @@ pub struct NodeInfoSoftware {
 #[serde(rename_all = "camelCase")]
 pub struct NodeInfoUsage {
     /// User counters.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub users: NodeInfoUsers,
     /// Local posts (videos on PeerTube).
     #[serde(default, deserialize_with = "lenient")]

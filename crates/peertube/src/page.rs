@@ -174,8 +174,12 @@ mod tests {
         let body = page_of(&[GOOD, &junk_field, &junk_in_known, &deep, GOOD]);
         let page = decode_page::<Video>(body.as_bytes()).unwrap();
         let names: Vec<&str> = page.items.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names, ["good", "junk in unknown field", "good"]);
-        assert_eq!(page.skipped_count, 2);
+        assert_eq!(
+            names,
+            ["good", "junk in unknown field", "junk in account", "good"]
+        );
+        assert_eq!(page.items[2].account, None, "the junk field is dropped");
+        assert_eq!(page.skipped_count, 1, "the item that is junk itself");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::account::Account;
 use crate::channel::VideoChannel;
 use crate::common::{Thumbnail, VideoConstant, absolute_http_url, resolve_path};
-use crate::lenient::{lenient, lenient_vec};
+use crate::lenient::{lenient, lenient_object, lenient_vec};
 
 /// A PeerTube playlist. Only `uuid` is required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,10 +35,10 @@ pub struct VideoPlaylist {
     #[serde(default, deserialize_with = "lenient")]
     pub description: Option<String>,
     /// Privacy (1 public, 2 unlisted, 3 private).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub privacy: Option<VideoConstant<u32>>,
     /// Type (1 regular, 2 watch later).
-    #[serde(rename = "type", default, deserialize_with = "lenient")]
+    #[serde(rename = "type", default, deserialize_with = "lenient_object")]
     pub playlist_type: Option<VideoConstant<u32>>,
     /// Number of videos.
     #[serde(default, deserialize_with = "lenient")]
@@ -65,10 +65,10 @@ pub struct VideoPlaylist {
     #[serde(default, deserialize_with = "lenient")]
     pub updated_at: Option<DateTime<Utc>>,
     /// Owner account (summary).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub owner_account: Option<Account>,
     /// Channel (summary); absent for playlists outside a channel.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub video_channel: Option<VideoChannel>,
     /// Position within the channel's playlists (recent versions).
     #[serde(default, deserialize_with = "lenient")]

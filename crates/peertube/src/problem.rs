@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::shorten;
-use crate::lenient::lenient;
+use crate::lenient::{lenient, lenient_object};
 
 /// A PeerTube problem document. Every field is optional and untrusted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,7 +35,11 @@ pub struct Problem {
     #[serde(default, deserialize_with = "lenient")]
     pub error: Option<String>,
     /// Per-parameter validation errors, kept as loose JSON.
-    #[serde(rename = "invalid-params", default, deserialize_with = "lenient")]
+    #[serde(
+        rename = "invalid-params",
+        default,
+        deserialize_with = "lenient_object"
+    )]
     pub invalid_params: Option<Value>,
 }
 

@@ -1,14 +1,16 @@
 //! Video models: the list item (`Video`), the details (`VideoDetails`) and NSFW flags.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use url::Url;
 use uuid::Uuid;
 
 use crate::account::Account;
 use crate::channel::VideoChannel;
 use crate::common::{Thumbnail, VideoConstant, absolute_http_url, resolve_path, same_host};
-use crate::lenient::{lenient, lenient_vec};
+use crate::lenient::{lenient, lenient_object, lenient_vec};
 
 /// A video as listed by `/api/v1/videos` and friends. Only `uuid` and `name`
 /// are required; everything else is defaulted when missing, null or ill-typed.
@@ -32,16 +34,16 @@ pub struct Video {
     /// Title.
     pub name: String,
     /// Category (numeric id, null when unset).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub category: Option<VideoConstant<u32>>,
     /// Licence (numeric id, null when unset).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub licence: Option<VideoConstant<u32>>,
     /// Language (string id such as `fr`, null when unset).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub language: Option<VideoConstant<String>>,
     /// Privacy (1 public, 2 unlisted, 3 private, 4 internal, 5 password).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub privacy: Option<VideoConstant<u32>>,
     /// Whether the video is marked sensitive.
     #[serde(default, deserialize_with = "lenient")]
@@ -119,10 +121,10 @@ pub struct Video {
     #[serde(default, deserialize_with = "lenient")]
     pub is_live: Option<bool>,
     /// Owner account (summary in lists, full in details).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub account: Option<Account>,
     /// Channel (summary in lists, full in details).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_object")]
     pub channel: Option<VideoChannel>,
 }
 
@@ -223,36 +225,66 @@ fn path_on(base: &Url, segments: &[&str]) -> Url {
 
 /// A video as answered by `/api/v1/videos/{id}`: the list fields with the
 /// full description, plus tags and support text. Files are not decoded.
-///
-/// Unlike list items, details are buffered field by field (serde `flatten`),
-/// so unknown fields nested deeper than 128 levels fail the decode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VideoDetails {
     /// The list fields; `description` is the full one here.
     #[serde(flatten)]
     pub video: Video,
     /// Tags (at most 5 on PeerTube).
-    #[serde(default, deserialize_with = "lenient_vec")]
     pub tags: Vec<String>,
     /// Support text (Markdown, untrusted).
-    #[serde(default, deserialize_with = "lenient")]
     pub support: Option<String>,
     /// Path of the legacy full-description endpoint.
-    #[serde(default, deserialize_with = "lenient")]
     pub description_path: Option<String>,
     /// State (1 published, 2 to transcode, ...).
-    #[serde(default, deserialize_with = "lenient")]
     pub state: Option<VideoConstant<u32>>,
     /// Whether comments are enabled (deprecated by `commentsPolicy` in 6.2).
-    #[serde(default, deserialize_with = "lenient")]
     pub comments_enabled: Option<bool>,
     /// Comment policy (6.2+).
-    #[serde(default, deserialize_with = "lenient")]
     pub comments_policy: Option<VideoConstant<u32>>,
     /// Whether downloads are enabled.
-    #[serde(default, deserialize_with = "lenient")]
     pub download_enabled: Option<bool>,
+}
+
+/// The keys details add to a list item.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DetailsFields {
+    #[serde(default, deserialize_with = "lenient_vec")]
+    tags: Vec<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    support: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    description_path: Option<String>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    state: Option<VideoConstant<u32>>,
+    #[serde(default, deserialize_with = "lenient")]
+    comments_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    comments_policy: Option<VideoConstant<u32>>,
+    #[serde(default, deserialize_with = "lenient")]
+    download_enabled: Option<bool>,
+}
+
+/// Reads the object's text twice, as a [`Video`] and as its [`DetailsFields`]:
+/// each pass skips the other's keys (and the files) without buffering them.
+impl<'de> Deserialize<'de> for VideoDetails {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let object = <&RawValue>::deserialize(deserializer)?;
+        let video = Video::deserialize(object).map_err(D::Error::custom)?;
+        let fields = DetailsFields::deserialize(object).map_err(D::Error::custom)?;
+        Ok(Self {
+            video,
+            tags: fields.tags,
+            support: fields.support,
+            description_path: fields.description_path,
+            state: fields.state,
+            comments_enabled: fields.comments_enabled,
+            comments_policy: fields.comments_policy,
+            download_enabled: fields.download_enabled,
+        })
+    }
 }
 
 impl std::ops::Deref for VideoDetails {
