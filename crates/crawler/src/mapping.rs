@@ -1,7 +1,7 @@
 //! Turning PeerTube's answers into the store's records, without trusting them.
 
 use chrono::{DateTime, Utc};
-use peertube::{Account, ActorImage, Video, VideoChannel, VideoDetails};
+use peertube::{Account, ActorImage, Video, VideoChannel, VideoExtras};
 use store::{
     AccountRecord, ChannelDetails, ChannelRecord, ImageRef, PageRecords,
     VideoDetails as StoredDetails, VideoRecord,
@@ -24,10 +24,10 @@ pub(crate) fn images(images: &[ActorImage]) -> Vec<ImageRef> {
         .collect()
 }
 
-/// The records of a page of videos (with their details when they were
-/// fetched): the videos, and the accounts and channels they name.
+/// The records of a page of videos (with what their details add, when they
+/// were fetched): the videos, and the accounts and channels they name.
 pub(crate) fn page_records<'a>(
-    videos: impl IntoIterator<Item = (&'a Video, Option<&'a VideoDetails>)>,
+    videos: impl IntoIterator<Item = (&'a Video, Option<&'a VideoExtras>)>,
     base: &Url,
 ) -> PageRecords {
     let mut page = PageRecords::default();
@@ -47,10 +47,10 @@ pub(crate) fn page_records<'a>(
     page
 }
 
-/// A video of a list, with its details when they were fetched.
+/// A video of a list, with what its details add when they were fetched.
 pub(crate) fn video_record(
     video: &Video,
-    details: Option<&VideoDetails>,
+    details: Option<&VideoExtras>,
     base: &Url,
 ) -> VideoRecord {
     let constant_id = |id: Option<u32>| id.map(i64::from);

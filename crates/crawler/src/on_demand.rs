@@ -2,6 +2,7 @@
 //! an approved instance that no crawl has reached yet.
 
 use futures::FutureExt;
+use peertube::VideoExtras;
 use store::{InstanceStatus, StoreError, now};
 
 use crate::Crawler;
@@ -57,7 +58,8 @@ impl Crawler {
         if !public || !video.is_local_to(&session.client.host()) {
             return Err(FetchVideoError::NotFound(id.to_owned()));
         }
-        let page = page_records([(video, Some(&details))], session.client.base_url());
+        let extras = VideoExtras::from(&details);
+        let page = page_records([(video, Some(&extras))], session.client.base_url());
         self.store.upsert_page(&instance, &page, now()).await?;
         let stored = self.store.video_by_uuid(&video.uuid.to_string()).await?;
         // A uuid already held by another instance is refused by the store.

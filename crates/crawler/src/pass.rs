@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use futures::future::{BoxFuture, OptionFuture};
 use futures::{FutureExt, StreamExt};
-use peertube::{LenientPage, Video, VideoDetails, VideoListQuery};
+use peertube::{Client, Fetched, LenientPage, Video, VideoDetails, VideoExtras, VideoListQuery};
 use serde::{Deserialize, Serialize};
 use store::{Instance, PageRecords, Store, UpsertSummary, now};
 use tokio_util::sync::CancellationToken;
@@ -91,7 +91,44 @@ pub(crate) enum PassError {
 }
 
 /// Details of one video, `Ok(None)` when it is gone or not local.
-type DetailsOutcome = Result<Option<VideoDetails>, peertube::Error>;
+type DetailsOutcome<T> = Result<Option<T>, peertube::Error>;
+
+/// An answer of `/api/v1/videos/{uuid}` as a pass reads it: whole (to
+/// store a video known only by its uuid) or only what the list item lacks.
+trait VideoAnswer: Sized + Send {
+    fn read<'a>(
+        client: &'a Client,
+        uuid: &'a str,
+    ) -> BoxFuture<'a, Result<Fetched<Self>, peertube::Error>>;
+
+    fn is_local_to(&self, host: &str) -> bool;
+}
+
+impl VideoAnswer for VideoDetails {
+    fn read<'a>(
+        client: &'a Client,
+        uuid: &'a str,
+    ) -> BoxFuture<'a, Result<Fetched<Self>, peertube::Error>> {
+        client.video(uuid).boxed()
+    }
+
+    fn is_local_to(&self, host: &str) -> bool {
+        self.video.is_local_to(host)
+    }
+}
+
+impl VideoAnswer for VideoExtras {
+    fn read<'a>(
+        client: &'a Client,
+        uuid: &'a str,
+    ) -> BoxFuture<'a, Result<Fetched<Self>, peertube::Error>> {
+        client.video_extras(uuid).boxed()
+    }
+
+    fn is_local_to(&self, host: &str) -> bool {
+        VideoExtras::is_local_to(self, host)
+    }
+}
 
 /// Pages of repeats in a row taken as an instance ignoring `start`.
 const MAX_REPEATED_PAGES: u32 = 3;
@@ -227,13 +264,13 @@ impl<'a> Pass<'a> {
             .await?;
         for chunk in uuids.chunks(usize::from(peertube::MAX_COUNT as u8)) {
             self.check_cancelled()?;
-            let fetched = self.fetch_details(chunk.to_vec()).await;
+            let fetched = self.fetch_details::<VideoDetails>(chunk.to_vec()).await;
             let details: Vec<VideoDetails> = fetched
                 .into_values()
                 .filter_map(|outcome| outcome.ok().flatten())
                 .collect();
             let videos: Vec<Video> = details.iter().map(|d| d.video.clone()).collect();
-            let by_uuid = details.into_iter().map(|d| (d.video.uuid, d)).collect();
+            let by_uuid = details.iter().map(|d| (d.uuid, d.into())).collect();
             let records = self.records(&videos, &by_uuid);
             let written = self.writer().write(records).await?;
             self.count_written(Some(written));
@@ -294,7 +331,7 @@ impl<'a> Pass<'a> {
             });
         let uuids: Vec<String> = wanted.map(|video| video.uuid.to_string()).collect();
         let mut details = HashMap::new();
-        for (uuid, outcome) in self.fetch_details(uuids).await {
+        for (uuid, outcome) in self.fetch_details::<VideoExtras>(uuids).await {
             match outcome {
                 Ok(Some(found)) => {
                     details.insert(uuid, found);
@@ -323,7 +360,7 @@ impl<'a> Pass<'a> {
     }
 
     /// The store's records of videos (and of their accounts and channels).
-    fn records(&self, videos: &[Video], details: &HashMap<Uuid, VideoDetails>) -> PageRecords {
+    fn records(&self, videos: &[Video], details: &HashMap<Uuid, VideoExtras>) -> PageRecords {
         page_records(
             videos.iter().map(|video| (video, details.get(&video.uuid))),
             self.session.client.base_url(),
@@ -347,16 +384,19 @@ impl<'a> Pass<'a> {
     }
 
     /// Details by uuid: `Ok(None)` when the instance says the video is gone.
-    fn fetch_details(&self, uuids: Vec<String>) -> BoxFuture<'_, HashMap<Uuid, DetailsOutcome>> {
+    fn fetch_details<T: VideoAnswer + 'static>(
+        &self,
+        uuids: Vec<String>,
+    ) -> BoxFuture<'_, HashMap<Uuid, DetailsOutcome<T>>> {
         let session = self.session;
         let host = self.host.clone();
         futures::stream::iter(uuids)
             .map(move |uuid| {
                 let host = host.clone();
                 async move {
-                    let result = session.call(|c| c.video(&uuid).boxed()).await;
+                    let result = session.call(|c| T::read(c, &uuid)).await;
                     let outcome = match result {
-                        Ok(details) if details.video.is_local_to(&host) => Ok(Some(details)),
+                        Ok(details) if details.is_local_to(&host) => Ok(Some(details)),
                         Ok(_) => Ok(None),
                         Err(error)
                             if error.status().is_some_and(|status| status.as_u16() == 404) =>
@@ -385,14 +425,14 @@ impl<'a> Pass<'a> {
             .await?;
         for chunk in candidates.chunks(100) {
             self.check_cancelled()?;
-            let checked = self.fetch_details(chunk.to_vec()).await;
+            let checked = self.fetch_details::<VideoDetails>(chunk.to_vec()).await;
             let mut alive = Vec::new();
             let mut details = HashMap::new();
             for (uuid, outcome) in checked {
                 match outcome {
                     Ok(Some(found)) => {
-                        alive.push(found.video.clone());
-                        details.insert(uuid, found);
+                        details.insert(uuid, VideoExtras::from(&found));
+                        alive.push(found.video);
                     }
                     Ok(None) => {}
                     Err(error) => return Err(error.into()),

@@ -22,7 +22,7 @@ use crate::playlist::VideoPlaylist;
 use crate::problem::Problem;
 use crate::query::{ListQuery, VideoListQuery};
 use crate::ratelimit::RateLimit;
-use crate::video::{Video, VideoDetails};
+use crate::video::{Video, VideoDetails, VideoExtras};
 
 /// Default cap on an answer body: 8 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
@@ -198,6 +198,11 @@ impl Client {
 
     /// `GET /api/v1/videos/{id}` (UUID, short UUID or local id): full description, tags, support.
     pub async fn video(&self, id: &str) -> Result<Fetched<VideoDetails>, Error> {
+        self.object(self.api(&["videos", id])?).await
+    }
+
+    /// `GET /api/v1/videos/{id}` read only for what it adds to a list item.
+    pub async fn video_extras(&self, id: &str) -> Result<Fetched<VideoExtras>, Error> {
         self.object(self.api(&["videos", id])?).await
     }
 

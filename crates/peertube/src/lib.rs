@@ -52,4 +52,4 @@ pub use playlist::VideoPlaylist;
 pub use problem::Problem;
 pub use query::{ListQuery, MAX_COUNT, NsfwFilter, VideoListQuery};
 pub use ratelimit::RateLimit;
-pub use video::{NsfwFlags, Video, VideoDetails};
+pub use video::{NsfwFlags, Video, VideoDetails, VideoExtras};

@@ -142,13 +142,7 @@ impl Video {
     /// Instances older than 4.0 ignore `isLocal=true` in the query, so this
     /// checks both the `isLocal` field and the account/channel host.
     pub fn is_local_to(&self, instance_host: &str) -> bool {
-        if self.is_local == Some(false) {
-            return false;
-        }
-        match self.host() {
-            Some(host) => same_host(host, instance_host),
-            None => self.is_local == Some(true),
-        }
+        local_to(self.is_local, self.host(), instance_host)
     }
 
     /// The watch page: `url` when it is on `base`'s origin, else
@@ -210,6 +204,17 @@ impl Video {
     /// Whether the video is sensitive: the `nsfw` flag or any NSFW bit.
     pub fn is_nsfw(&self) -> bool {
         self.nsfw == Some(true) || self.nsfw_flags.is_some_and(|f| f.bits() != 0)
+    }
+}
+
+/// `isLocal` unless it is missing; the owner's host decides when there is one.
+fn local_to(is_local: Option<bool>, owner_host: Option<&str>, instance_host: &str) -> bool {
+    if is_local == Some(false) {
+        return false;
+    }
+    match owner_host {
+        Some(host) => same_host(host, instance_host),
+        None => is_local == Some(true),
     }
 }
 
@@ -284,6 +289,65 @@ impl<'de> Deserialize<'de> for VideoDetails {
             comments_policy: fields.comments_policy,
             download_enabled: fields.download_enabled,
         })
+    }
+}
+
+/// What `/api/v1/videos/{id}` adds to a list item (the full description,
+/// tags and support), with what tells whether the video is local. Reading
+/// the answer as this skips the rest of it (the files, the channel and its
+/// owner, ...): for a crawler that already holds the list item.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoExtras {
+    /// Full description (Markdown, untrusted).
+    #[serde(default, deserialize_with = "lenient")]
+    pub description: Option<String>,
+    /// Tags (at most 5 on PeerTube).
+    #[serde(default, deserialize_with = "lenient_vec")]
+    pub tags: Vec<String>,
+    /// Support text (Markdown, untrusted).
+    #[serde(default, deserialize_with = "lenient")]
+    pub support: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    is_local: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    account: Option<Owner>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    channel: Option<Owner>,
+}
+
+/// Only the host of a video's account or channel.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+struct Owner {
+    #[serde(default, deserialize_with = "lenient")]
+    host: Option<String>,
+}
+
+impl VideoExtras {
+    /// Whether the video belongs to `instance_host`, as [`Video::is_local_to`] says.
+    pub fn is_local_to(&self, instance_host: &str) -> bool {
+        let owner_host = [&self.account, &self.channel]
+            .into_iter()
+            .find_map(|owner| owner.as_ref()?.host.as_deref());
+        local_to(self.is_local, owner_host, instance_host)
+    }
+}
+
+impl From<&VideoDetails> for VideoExtras {
+    fn from(details: &VideoDetails) -> Self {
+        let video = &details.video;
+        Self {
+            description: video.description.clone(),
+            tags: details.tags.clone(),
+            support: details.support.clone(),
+            is_local: video.is_local,
+            account: video.account.as_ref().map(|a| Owner {
+                host: a.host.clone(),
+            }),
+            channel: video.channel.as_ref().map(|c| Owner {
+                host: c.host.clone(),
+            }),
+        }
     }
 }
 

@@ -100,6 +100,32 @@ fn decodes_the_6_3_video_details() {
 }
 
 #[test]
+fn extras_read_what_details_add_and_agree_with_them() {
+    let bytes = include_bytes!("../tests/fixtures/6.3.0/video-details.json");
+    let details: VideoDetails = decode(bytes).unwrap();
+    let extras: VideoExtras = decode(bytes).unwrap();
+    assert_eq!(extras, VideoExtras::from(&details));
+    assert_eq!(extras.tags, ["pattern", "test"]);
+    assert_eq!(extras.description, details.description);
+    assert!(extras.is_local_to("localhost:9001"));
+    assert!(!extras.is_local_to("localhost:9002"));
+
+    // The owner's host decides; `isLocal: false` always wins; no host: `isLocal`.
+    let remote: VideoExtras =
+        decode(br#"{"isLocal": true, "account": {"host": "other.example"}}"#).unwrap();
+    assert!(!remote.is_local_to("video.example"));
+    let by_channel: VideoExtras =
+        decode(br#"{"account": "junk", "channel": {"host": "video.example"}}"#).unwrap();
+    assert!(by_channel.is_local_to("video.example"));
+    let refused: VideoExtras =
+        decode(br#"{"isLocal": false, "account": {"host": "video.example"}}"#).unwrap();
+    assert!(!refused.is_local_to("video.example"));
+    let unknown: VideoExtras = decode(br#"{"tags": "x"}"#).unwrap();
+    assert!(!unknown.is_local_to("video.example"));
+    assert!(unknown.tags.is_empty());
+}
+
+#[test]
 fn urls_are_built_on_the_instance() {
     let page = page(include_bytes!("../tests/fixtures/6.3.0/videos-list.json"));
     let video = &page.items[0];
