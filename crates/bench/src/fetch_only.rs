@@ -258,7 +258,7 @@ impl FetchPass {
             let details = futures::stream::iter(uuids)
                 .map(|uuid| async move {
                     let _permit = gate.acquire().await?;
-                    client.video(&uuid).map_ok(|_| ()).err_into().await
+                    client.video_extras(&uuid).map_ok(|_| ()).err_into().await
                 })
                 .buffer_unordered(self.per_host)
                 .collect::<Vec<anyhow::Result<()>>>();

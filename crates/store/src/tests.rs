@@ -745,3 +745,37 @@ crate::backend_tests!(
     documents_join_owners_and_compute_visibility,
     blocks_hide_what_they_cover_and_queue_reindexing,
 );
+
+/// PostgreSQL keeps no generic plan: one made while `videos` was empty (a
+/// sequential scan) would otherwise serve a lookup by uuid for as long as
+/// no ANALYZE came, which made a first crawl quadratic with autovacuum off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_plans_each_lookup_with_the_tables_as_they_are() {
+    let Some(test) = crate::testing::TestStore::postgres().await else {
+        return;
+    };
+    let crate::db::Pool::Postgres(pool) = &test.store.read else {
+        unreachable!("a PostgreSQL test store")
+    };
+    let mut connection = pool.acquire().await.unwrap();
+    const LOOKUP: &str = "SELECT id FROM videos WHERE uuid IN ($1, $2)";
+    for n in 0..10 {
+        let found: Vec<(i64,)> = sqlx::query_as(LOOKUP)
+            .bind(format!("missing-{n}"))
+            .bind("missing")
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap();
+        assert!(found.is_empty());
+    }
+    let (generic, custom): (i64, i64) = sqlx::query_as(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+    )
+    .bind(LOOKUP)
+    .fetch_one(&mut *connection)
+    .await
+    .unwrap();
+    assert_eq!((generic, custom), (0, 10));
+    drop(connection);
+    test.cleanup().await;
+}
