@@ -751,10 +751,10 @@ crate::backend_tests!(
 /// no ANALYZE came, which made a first crawl quadratic with autovacuum off.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_plans_each_lookup_with_the_tables_as_they_are() {
-    let Some(test) = crate::testing::TestStore::postgres().await else {
+    let Some(test) = testing::TestStore::postgres().await else {
         return;
     };
-    let crate::db::Pool::Postgres(pool) = &test.store.read else {
+    let db::Pool::Postgres(pool) = &test.store.read else {
         unreachable!("a PostgreSQL test store")
     };
     let mut connection = pool.acquire().await.unwrap();
