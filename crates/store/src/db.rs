@@ -184,7 +184,8 @@ impl Store {
             // small (a sequential scan for `uuid IN (…)`). Only an ANALYZE
             // replaces it, and none comes when autovacuum is off or behind:
             // a first crawl of 1,000,000 videos then took 1,037 s instead of
-            // about 240, the server's CPU in those scans.
+            // 182, the server's CPU in those scans (docs/deployment.md says
+            // what to do behind a pooler that drops startup options).
             let options = PgConnectOptions::from_str(url)?
                 .options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
