@@ -9,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use peertube::{
     Account, NodeInfo, NodeInfoLinks, Problem, ServerConfig, ServerFollow, ServerStats, Video,
-    VideoChannel, VideoDetails, VideoPlaylist, decode, decode_page,
+    VideoChannel, VideoDetails, VideoExtras, VideoPlaylist, decode, decode_page,
 };
 use url::Url;
 
@@ -26,6 +26,10 @@ fuzz_target!(|body: &[u8]| {
     }
     if let Ok(details) = decode::<VideoDetails>(body) {
         let _ = details.any_description();
+        let _ = VideoExtras::from(&details);
+    }
+    if let Ok(extras) = decode::<VideoExtras>(body) {
+        let _ = extras.is_local_to("video.example");
     }
     if let Ok(config) = decode::<ServerConfig>(body) {
         let _ = config.version();
