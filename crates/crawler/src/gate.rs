@@ -56,19 +56,20 @@ impl HostGate {
             .acquire_owned()
             .await
             .expect("host semaphore is never closed");
-        let start = {
+        let (start, now) = {
             let mut schedule = self
                 .schedule
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let start = schedule.next.max(Instant::now());
+            let now = Instant::now();
+            let start = schedule.next.max(now);
             schedule.next = start + self.min_interval.unwrap_or_default();
-            start
+            (start, now)
         };
         // Only when there is something to wait for: a timer set for now
         // still waits for the timer wheel's next tick (about a millisecond),
         // which made each page's details several milliseconds longer.
-        if start > Instant::now() {
+        if start > now {
             tokio::time::sleep_until(start).await;
         }
         let global = Arc::clone(&self.global)
