@@ -24,6 +24,7 @@ mod indexer;
 pub mod layout;
 mod matching;
 mod named_search;
+mod prune;
 mod query;
 mod ranking;
 mod related;

@@ -15,7 +15,7 @@ use crate::query::{ChannelQuery, ChannelSort, PlaylistQuery, PlaylistSort};
 use crate::ranking::Boosts;
 use crate::results::{ChannelSummary, Highlights, Hit, PlaylistSummary, SearchResults};
 use crate::schema::Fields;
-use crate::searcher::{Page, Searcher, SortKey, collect, frequency, payload};
+use crate::searcher::{Found, Page, Searcher, SortKey, collect, frequency, payload};
 
 /// What highlights show of a channel or playlist.
 trait Named {
@@ -113,21 +113,26 @@ impl Searcher {
         if let Some(id) = identifier(search) {
             attempts.push(Some(identifier_query(&fields, &id)));
         }
-        attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
+        let text = |strictness| text_query(&groups, &words, strictness, lookups);
+        attempts.push(text(Strictness::Strict).map(|text| text.to_query()));
         if words.len() > 1 {
-            attempts.push(text_query(&groups, &words, Strictness::Relaxed, lookups));
+            attempts.push(text(Strictness::Relaxed).map(|text| text.to_query()));
         }
         let has_text = attempts[0].is_some();
         let boosts = Boosts::new(Vec::new(), has_text);
-        let mut found = (0, Vec::new(), None);
+        let mut found = Found::default();
         for scored in attempts {
             let full = filters(&fields).with(scored);
             found = collect(&searcher, &*full, page, &boosts, false)?;
-            if found.0 > 0 {
+            if found.total > 0 {
                 break;
             }
         }
-        let (total, addresses, _) = found;
+        let Found {
+            total,
+            page: addresses,
+            ..
+        } = found;
         let matcher = with_highlights.then(|| Matcher::new(&words));
         let hits = addresses
             .into_iter()
@@ -149,6 +154,7 @@ impl Searcher {
             .collect::<Result<Vec<_>>>()?;
         Ok(SearchResults {
             total,
+            total_is_lower_bound: false,
             hits,
             facets: None,
             suggestion: None,

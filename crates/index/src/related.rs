@@ -97,8 +97,9 @@ impl Searcher {
         let full = filters.with(Some(Box::new(BooleanQuery::union(clauses))));
         let mut boosts = Boosts::new(video.language.iter().map(|l| l.id.clone()).collect(), true);
         boosts.language_weight = SAME_LANGUAGE;
-        let (_, addresses, _) = collect(&searcher, &*full, &query_page(&query), &boosts, false)?;
-        addresses
+        let found = collect(&searcher, &*full, &query_page(&query), &boosts, false)?;
+        found
+            .page
             .into_iter()
             .map(|(score, address)| {
                 let document: TantivyDocument = searcher.doc(address)?;

@@ -67,6 +67,10 @@ struct RunArgs {
     /// A PostgreSQL server where a fresh database is made per size.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     postgres_url: String,
+    /// Keep each size's directory (SQLite corpus, index, query mix) for
+    /// runs by hand of the `serve` and `load` children; its path is printed.
+    #[arg(long)]
+    keep: bool,
 }
 
 /// The child processes the benchmark starts.
@@ -152,6 +156,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         index_runs: args.index_runs,
         backend: args.backend,
         postgres_url: args.postgres_url,
+        keep: args.keep,
     };
     eprintln!("{}", report::header(&plan));
     let measurements = orchestrate::run(&plan, |news| eprintln!("{news}")).await?;

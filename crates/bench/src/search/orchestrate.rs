@@ -45,6 +45,8 @@ pub struct SearchPlan {
     pub backend: Backend,
     /// A PostgreSQL server where a fresh database is made per size.
     pub postgres_url: String,
+    /// Keep each size's directory instead of removing it.
+    pub keep: bool,
 }
 
 /// Which server answers.
@@ -122,7 +124,9 @@ pub async fn run(
             .prefix("florilege-search-bench-")
             .tempdir()?;
         let measurement = run_size(plan, videos, dir.path(), &mut progress).await;
-        drop(dir);
+        if plan.keep {
+            progress(&format!("{videos} videos: kept {}", dir.keep().display()));
+        }
         all.push(measurement?);
     }
     Ok(all)

@@ -3,6 +3,7 @@
 mod corpus;
 mod indexing;
 mod playlists;
+mod pruning;
 mod relevance;
 mod search;
 
