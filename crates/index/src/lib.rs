@@ -24,7 +24,6 @@ mod indexer;
 pub mod layout;
 mod matching;
 mod named_search;
-mod prune;
 mod query;
 mod ranking;
 mod related;

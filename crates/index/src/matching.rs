@@ -11,12 +11,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use tantivy::Term;
 use tantivy::query::{
     AutomatonWeight, BooleanQuery, BoostQuery, DfaWrapper, DisjunctionMaxQuery, EmptyQuery,
     EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Score, Term};
 
 use crate::analyzers::QueryWord;
 use crate::schema::Fields;
@@ -142,35 +142,15 @@ pub(crate) enum Strictness {
     Relaxed,
 }
 
-/// A query with the highest score it can give a document.
-pub(crate) struct Clause {
-    pub query: Box<dyn Query>,
-    pub bound: Score,
-}
-
-/// BM25's `k1`, as Tantivy scores.
-const K1: Score = 1.2;
-
-/// A term weighted `weight`, bounded by its BM25 score at an infinite term
-/// frequency (Tantivy's `idf · (1 + k1)`, from the same live statistics).
-fn term_clause(lookups: &Lookups<'_>, field: Field, text: &str, weight: f32) -> Clause {
-    let query = Box::new(BoostQuery::new(
+fn term_query(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(
         Box::new(TermQuery::new(
             Term::from_field_text(field, text),
             IndexRecordOption::WithFreqs,
         )),
         weight,
-    ));
-    let idf = lookups.idf(lookups.frequency(field, text));
-    Clause {
-        query,
-        // A hair above, so that rounding never makes the bound fall short.
-        bound: weight * idf * (1.0 + K1) * BOUND_MARGIN,
-    }
+    ))
 }
-
-/// How much a clause's bound is raised against rounding.
-const BOUND_MARGIN: Score = 1.0001;
 
 /// What building the text query of one search looks up in the index, each
 /// looked up once: a search asks for the same frequencies per group, stem
@@ -207,11 +187,9 @@ impl<'a> Lookups<'a> {
         frequency
     }
 
-    /// BM25's inverse document frequency, computed as Tantivy computes it.
     fn idf(&self, frequency: u64) -> f32 {
-        let documents = self.documents.max(frequency);
-        let x = ((documents - frequency) as f32 + 0.5) / (frequency as f32 + 0.5);
-        (1.0 + x).ln()
+        let (n, df) = (self.documents as f32, frequency as f32);
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
     /// The boost that makes a stem score at most like the word would: a stem
@@ -290,11 +268,11 @@ fn word_in_group(
     last: bool,
     fuzzy: bool,
     lookups: &Lookups<'_>,
-) -> Clause {
+) -> Box<dyn Query> {
     let exact = lookups.frequency(group.folded, &word.folded);
-    let mut variants: Vec<Clause> = Vec::new();
+    let mut variants: Vec<Box<dyn Query>> = Vec::new();
     if exact > 0 {
-        variants.push(term_clause(lookups, group.folded, &word.folded, group.weight));
+        variants.push(term_query(group.folded, &word.folded, group.weight));
     }
     if let Some(stemmed) = group.stemmed {
         for stem in &word.stems {
@@ -303,77 +281,30 @@ fn word_in_group(
                 continue;
             }
             let scale = lookups.stem_scale(exact, frequency);
-            let weight = group.weight * STEM_FACTOR * scale;
-            variants.push(term_clause(lookups, stemmed, stem, weight));
+            variants.push(term_query(
+                stemmed,
+                stem,
+                group.weight * STEM_FACTOR * scale,
+            ));
         }
     }
-    // An automaton matches at a constant score: its boost.
-    let mut constant = |query: Box<dyn Query>, score: Score| {
-        variants.push(Clause {
-            query: Box::new(BoostQuery::new(query, score)),
-            bound: score,
-        });
-    };
     let distance = fuzzy_distance(&word.folded);
     if group.fuzzy && fuzzy && distance > 0 {
-        let automaton = lookups.automaton_query(group.folded, &word.folded, distance, false);
-        constant(automaton, group.weight * FUZZY_SCORE);
+        variants.push(Box::new(BoostQuery::new(
+            lookups.automaton_query(group.folded, &word.folded, distance, false),
+            group.weight * FUZZY_SCORE,
+        )));
     }
     if group.prefix && last && word.folded.chars().count() >= MIN_PREFIX_CHARS {
-        let automaton = lookups.automaton_query(group.folded, &word.folded, 0, true);
-        constant(automaton, group.weight * PREFIX_SCORE);
+        variants.push(Box::new(BoostQuery::new(
+            lookups.automaton_query(group.folded, &word.folded, 0, true),
+            group.weight * PREFIX_SCORE,
+        )));
     }
     match variants.len() {
-        0 => term_clause(lookups, group.folded, &word.folded, group.weight),
+        0 => term_query(group.folded, &word.folded, group.weight),
         1 => variants.remove(0),
-        _ => {
-            // The best variant plus the tie-breaker's share of the others.
-            let best = variants.iter().map(|v| v.bound).fold(0.0, Score::max);
-            let sum: Score = variants.iter().map(|v| v.bound).sum();
-            let bound = (best + TIE_BREAKER * (sum - best)) * BOUND_MARGIN;
-            let queries = variants.into_iter().map(|v| v.query).collect();
-            Clause {
-                query: Box::new(DisjunctionMaxQuery::with_tie_breaker(queries, TIE_BREAKER)),
-                bound,
-            }
-        }
-    }
-}
-
-/// The text part of a search: per word, one clause per field group, which
-/// add up. The words that select documents are all required
-/// ([`Strictness::Strict`]) or any one of them is; common words only score.
-pub(crate) struct TextQuery {
-    /// Per selecting word, its clauses.
-    pub selecting: Vec<Vec<Clause>>,
-    /// Per common word, its clauses.
-    pub scoring: Vec<Vec<Clause>>,
-    /// Whether every selecting word must match (otherwise at least one).
-    pub every: bool,
-}
-
-impl TextQuery {
-    /// Whether matching any one selecting clause is enough to be found.
-    pub fn any_selecting_clause(&self) -> bool {
-        !self.every || self.selecting.len() == 1
-    }
-
-    /// The whole text part as one query.
-    pub fn to_query(&self) -> Box<dyn Query> {
-        let word = |clauses: &Vec<Clause>| -> Box<dyn Query> {
-            Box::new(BooleanQuery::union(
-                clauses.iter().map(|c| c.query.box_clone()).collect(),
-            ))
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if self.every {
-            clauses.extend(self.selecting.iter().map(|w| (Occur::Must, word(w))));
-        } else {
-            let any = BooleanQuery::union(self.selecting.iter().map(word).collect());
-            clauses.push((Occur::Must, Box::new(any)));
-        }
-        clauses.extend(self.scoring.iter().map(|w| (Occur::Should, word(w))));
-        Box::new(BooleanQuery::new(clauses))
+        _ => Box::new(DisjunctionMaxQuery::with_tie_breaker(variants, TIE_BREAKER)),
     }
 }
 
@@ -385,14 +316,14 @@ pub(crate) fn text_query(
     words: &[QueryWord],
     strictness: Strictness,
     lookups: &Lookups<'_>,
-) -> Option<TextQuery> {
+) -> Option<Box<dyn Query>> {
     if words.is_empty() {
         return None;
     }
     let documents = lookups.documents.max(1);
     let last = words.len() - 1;
-    let mut rare: Vec<Vec<Clause>> = Vec::new();
-    let mut common: Vec<Vec<Clause>> = Vec::new();
+    let mut rare: Vec<Box<dyn Query>> = Vec::new();
+    let mut common: Vec<Box<dyn Query>> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         let frequencies: Vec<u64> = groups
             .iter()
@@ -415,16 +346,17 @@ pub(crate) fn text_query(
         let narrow_elsewhere = frequencies
             .iter()
             .any(|frequency| *frequency > 0 && narrow(*frequency));
-        let per_group: Vec<Clause> = groups
+        let per_group: Vec<Box<dyn Query>> = groups
             .iter()
             .zip(&frequencies)
             .filter(|(_, frequency)| !narrow_elsewhere || narrow(**frequency))
             .map(|(group, _)| word_in_group(group, word, i == last, allow_fuzzy, lookups))
             .collect();
+        let query: Box<dyn Query> = Box::new(BooleanQuery::union(per_group));
         if total * COMMON_SHARE > documents {
-            common.push(per_group);
+            common.push(query);
         } else {
-            rare.push(per_group);
+            rare.push(query);
         }
     }
     // Common words only score when rarer words select the documents: the
@@ -432,11 +364,15 @@ pub(crate) fn text_query(
     if rare.is_empty() {
         rare = std::mem::take(&mut common);
     }
-    Some(TextQuery {
-        selecting: rare,
-        scoring: common,
-        every: strictness == Strictness::Strict,
-    })
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    match strictness {
+        Strictness::Strict => clauses.extend(rare.into_iter().map(|q| (Occur::Must, q))),
+        Strictness::Relaxed => {
+            clauses.push((Occur::Must, Box::new(BooleanQuery::union(rare))));
+        }
+    }
+    clauses.extend(common.into_iter().map(|q| (Occur::Should, q)));
+    Some(Box::new(BooleanQuery::new(clauses)))
 }
 
 /// A uuid, short uuid or watch URL in a search, if the search is one.

@@ -15,7 +15,7 @@ use crate::query::{ChannelQuery, ChannelSort, PlaylistQuery, PlaylistSort};
 use crate::ranking::Boosts;
 use crate::results::{ChannelSummary, Highlights, Hit, PlaylistSummary, SearchResults};
 use crate::schema::Fields;
-use crate::searcher::{Found, Page, Searcher, SortKey, collect, frequency, payload};
+use crate::searcher::{Page, Searcher, SortKey, collect, frequency, payload};
 
 /// What highlights show of a channel or playlist.
 trait Named {
@@ -113,26 +113,21 @@ impl Searcher {
         if let Some(id) = identifier(search) {
             attempts.push(Some(identifier_query(&fields, &id)));
         }
-        let text = |strictness| text_query(&groups, &words, strictness, lookups);
-        attempts.push(text(Strictness::Strict).map(|text| text.to_query()));
+        attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
         if words.len() > 1 {
-            attempts.push(text(Strictness::Relaxed).map(|text| text.to_query()));
+            attempts.push(text_query(&groups, &words, Strictness::Relaxed, lookups));
         }
         let has_text = attempts[0].is_some();
         let boosts = Boosts::new(Vec::new(), has_text);
-        let mut found = Found::default();
+        let mut found = (0, Vec::new(), None);
         for scored in attempts {
             let full = filters(&fields).with(scored);
             found = collect(&searcher, &*full, page, &boosts, false)?;
-            if found.total > 0 {
+            if found.0 > 0 {
                 break;
             }
         }
-        let Found {
-            total,
-            page: addresses,
-            ..
-        } = found;
+        let (total, addresses, _) = found;
         let matcher = with_highlights.then(|| Matcher::new(&words));
         let hits = addresses
             .into_iter()
@@ -154,7 +149,6 @@ impl Searcher {
             .collect::<Result<Vec<_>>>()?;
         Ok(SearchResults {
             total,
-            total_is_lower_bound: false,
             hits,
             facets: None,
             suggestion: None,

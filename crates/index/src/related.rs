@@ -97,9 +97,8 @@ impl Searcher {
         let full = filters.with(Some(Box::new(BooleanQuery::union(clauses))));
         let mut boosts = Boosts::new(video.language.iter().map(|l| l.id.clone()).collect(), true);
         boosts.language_weight = SAME_LANGUAGE;
-        let found = collect(&searcher, &*full, &query_page(&query), &boosts, false)?;
-        found
-            .page
+        let (_, addresses, _) = collect(&searcher, &*full, &query_page(&query), &boosts, false)?;
+        addresses
             .into_iter()
             .map(|(score, address)| {
                 let document: TantivyDocument = searcher.doc(address)?;

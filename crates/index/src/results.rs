@@ -245,12 +245,8 @@ impl Facets {
 /// A page of results.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SearchResults<T> {
-    /// How many documents match in all, or at least (see `total_is_lower_bound`).
+    /// How many documents match in all.
     pub total: u64,
-    /// Whether counting stopped at a cap (10,000): `-match` searches of the
-    /// search-index API without facets skip the documents that cannot reach
-    /// the page, as Elasticsearch (and so Sepia Search) counts by default.
-    pub total_is_lower_bound: bool,
     pub hits: Vec<Hit<T>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,

@@ -24,10 +24,8 @@ use crate::filters::video_filters;
 use crate::highlight::Matcher;
 use crate::layout::{Layout, open_index};
 use crate::matching::{
-    Lookups, Strictness, TextQuery, identifier, identifier_query, significant, text_query,
-    video_groups,
+    Lookups, Strictness, identifier, identifier_query, significant, text_query, video_groups,
 };
-use crate::prune::{self, TOTAL_CAP};
 use crate::query::{Direction, VideoQuery, VideoSort};
 use crate::ranking::Boosts;
 use crate::results::{Facets, Highlights, Hit, SearchResults, VideoSummary};
@@ -178,15 +176,6 @@ impl Searcher {
 
     /// Searches videos (PeerTube's `/api/v1/search/videos` and the site's search).
     pub fn search_videos(&self, query: &VideoQuery) -> Result<SearchResults<VideoSummary>> {
-        self.search_videos_counting(query, TOTAL_CAP)
-    }
-
-    /// Searches videos, counting the matches of a pruned search up to `cap`.
-    pub(crate) fn search_videos_counting(
-        &self,
-        query: &VideoQuery,
-        cap: u64,
-    ) -> Result<SearchResults<VideoSummary>> {
         let mut query = query.clone();
         query.validate()?;
         let live = self.live();
@@ -198,60 +187,36 @@ impl Searcher {
         let id = identifier(search);
         let frequency = |field, text: &str| frequency(&searcher, field, text);
         let lookups = &Lookups::new(searcher.num_docs(), &frequency);
-        let mut attempts: Vec<Option<Scored>> = Vec::new();
-        let text = |strictness| text_query(&groups, &words, strictness, lookups).map(Scored::Text);
+        let mut attempts: Vec<Option<Box<dyn Query>>> = Vec::new();
         match &id {
             Some(id) => {
-                attempts.push(Some(Scored::Query(identifier_query(&fields, id))));
-                attempts.push(text(Strictness::Strict));
+                attempts.push(Some(identifier_query(&fields, id)));
+                attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
             }
             None => {
-                attempts.push(text(Strictness::Strict));
+                attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
                 if words.len() > 1 {
-                    attempts.push(text(Strictness::Relaxed));
+                    attempts.push(text_query(&groups, &words, Strictness::Relaxed, lookups));
                 }
             }
         }
         let has_text = attempts.first().is_some_and(Option::is_some);
         let boosts = Boosts::new(query.boost_languages.clone(), has_text);
-        let page = query_page(&query);
-        let mut found = Found::default();
+        let mut found = (0, Vec::new(), None);
         for scored in attempts {
-            let filters = video_filters(&fields, &query);
-            found = match scored {
-                // The search-index API's `-match` searches: the best page
-                // without scoring every match, totals exact up to the cap.
-                Some(Scored::Text(text))
-                    if matches!(page.sort, SortKey::Score)
-                        && !query.with_facets
-                        && page.count > 0
-                        && text.any_selecting_clause() =>
-                {
-                    let limit = page.start + page.count;
-                    let filters = filters.with(None);
-                    let pruned = prune::search(&searcher, &text, &*filters, &boosts, limit, cap)?;
-                    Found {
-                        total: pruned.total,
-                        total_is_lower_bound: pruned.capped,
-                        page: pruned.top.into_iter().skip(page.start).collect(),
-                        facets: None,
-                    }
-                }
-                scored => {
-                    let full = filters.with(scored.map(Scored::into_query));
-                    collect(&searcher, &*full, &page, &boosts, query.with_facets)?
-                }
-            };
-            if found.total > 0 {
+            let full = video_filters(&fields, &query).with(scored);
+            found = collect(
+                &searcher,
+                &*full,
+                &query_page(&query),
+                &boosts,
+                query.with_facets,
+            )?;
+            if found.0 > 0 {
                 break;
             }
         }
-        let Found {
-            total,
-            total_is_lower_bound,
-            page: addresses,
-            facets,
-        } = found;
+        let (total, addresses, facets) = found;
         let matcher = query.with_highlights.then(|| Matcher::new(&words));
         let hits = addresses
             .into_iter()
@@ -273,7 +238,6 @@ impl Searcher {
             .flatten();
         Ok(SearchResults {
             total,
-            total_is_lower_bound,
             hits,
             facets,
             suggestion,
@@ -390,33 +354,7 @@ fn order(direction: Direction) -> Order {
     }
 }
 
-/// What a search attempt scores by.
-pub(crate) enum Scored {
-    /// Any query.
-    Query(Box<dyn Query>),
-    /// Words, which a `-match` search may prune (see [`prune`]).
-    Text(TextQuery),
-}
-
-impl Scored {
-    pub fn into_query(self) -> Box<dyn Query> {
-        match self {
-            Self::Query(query) => query,
-            Self::Text(text) => text.to_query(),
-        }
-    }
-}
-
-/// What one search attempt found.
-#[derive(Default)]
-pub(crate) struct Found {
-    pub total: u64,
-    /// Whether counting stopped at [`TOTAL_CAP`].
-    pub total_is_lower_bound: bool,
-    /// One page of addresses with their scores.
-    pub page: Vec<(f32, DocAddress)>,
-    pub facets: Option<Facets>,
-}
+type Found = (u64, Vec<(f32, DocAddress)>, Option<Facets>);
 
 /// Runs a query: total, one page of addresses with scores, and facets when asked.
 pub(crate) fn collect(
@@ -427,18 +365,12 @@ pub(crate) fn collect(
     with_facets: bool,
 ) -> Result<Found> {
     let facets = with_facets.then_some(FacetCollector);
-    let found = |total: usize, page, facets| Found {
-        total: total as u64,
-        total_is_lower_bound: false,
-        page,
-        facets,
-    };
     if page.count == 0 {
         let (total, facets) = searcher.search(query, &(Count, facets))?;
-        return Ok(found(total, Vec::new(), facets));
+        return Ok((total as u64, Vec::new(), facets));
     }
     let top = TopDocs::with_limit(page.count).and_offset(page.start);
-    let found = match page.sort {
+    let (total, addresses, facets) = match page.sort {
         SortKey::Score => {
             let collector = BoostedTop {
                 boosts: boosts.clone(),
@@ -451,20 +383,24 @@ pub(crate) fn collect(
                 &(collector, Count, facets),
                 &statistics,
             )?;
-            found(total, kept.into_iter().skip(page.start).collect(), facets)
+            (
+                total as u64,
+                kept.into_iter().skip(page.start).collect(),
+                facets,
+            )
         }
         SortKey::Number(field, direction) => {
             let collector = top.order_by_fast_field::<i64>(field, order(direction));
             let (top, total, facets) = searcher.search(query, &(collector, Count, facets))?;
-            found(total, unscored(top), facets)
+            (total as u64, unscored(top), facets)
         }
         SortKey::Text(field, direction) => {
             let collector = top.order_by_string_fast_field(field, order(direction));
             let (top, total, facets) = searcher.search(query, &(collector, Count, facets))?;
-            found(total, unscored(top), facets)
+            (total as u64, unscored(top), facets)
         }
     };
-    Ok(found)
+    Ok((total, addresses, facets))
 }
 
 /// A page sorted by a field: no scores to show.
@@ -563,7 +499,6 @@ impl<T> SearchResults<T> {
     pub fn empty() -> Self {
         Self {
             total: 0,
-            total_is_lower_bound: false,
             hits: Vec::new(),
             facets: None,
             suggestion: None,

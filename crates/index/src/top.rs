@@ -59,67 +59,19 @@ impl Ord for Ranked {
     }
 }
 
-/// The best documents offered so far, the worst on top.
-pub(crate) struct Kept {
-    limit: usize,
-    heap: BinaryHeap<Ranked>,
-}
-
-impl Kept {
-    pub fn new(limit: usize) -> Self {
-        Self {
-            limit,
-            heap: BinaryHeap::with_capacity(limit + 1),
-        }
-    }
-
-    /// The boosted score a new document must beat to be kept, once the page is full.
-    pub fn floor(&self) -> Option<Score> {
-        (self.heap.len() >= self.limit).then(|| self.heap.peek().map_or(Score::MAX, |w| w.score))
-    }
-
-    /// Keeps a document of text score `text` if its boosted score beats the
-    /// floor (the boosts are only computed when they could). Documents must
-    /// come in increasing address order: an equal score ranks after the kept one.
-    pub fn offer(&mut self, boosts: &SegmentBoosts, address: DocAddress, text: Score) {
-        if self.limit == 0 {
-            return;
-        }
-        let floor = self.floor();
-        if floor.is_some_and(|floor| boosts.bound(text) <= floor) {
-            return;
-        }
-        let ranked = Ranked {
-            score: boosts.score(address.doc_id, text),
-            address,
-        };
-        match floor {
-            None => self.heap.push(ranked),
-            Some(floor) if ranked.score > floor => {
-                self.heap.pop();
-                self.heap.push(ranked);
-            }
-            Some(_) => {}
-        }
-    }
-
-    pub fn into_vec(self) -> Vec<Ranked> {
-        self.heap.into_vec()
-    }
-}
-
-/// The best `limit` of documents kept apart (per segment), best first.
-pub(crate) fn best_first(kept: Vec<Ranked>, limit: usize) -> Vec<(Score, DocAddress)> {
-    let mut kept = kept;
-    kept.sort_unstable();
-    kept.truncate(limit);
-    kept.into_iter().map(|r| (r.score, r.address)).collect()
-}
-
 pub(crate) struct SegmentTop {
     boosts: SegmentBoosts,
     segment: SegmentOrdinal,
-    kept: Kept,
+    limit: usize,
+    /// The kept documents, the worst on top.
+    kept: BinaryHeap<Ranked>,
+}
+
+impl SegmentTop {
+    /// The score a new document must beat to be kept, once the page is full.
+    fn floor(&self) -> Option<Score> {
+        (self.kept.len() >= self.limit).then(|| self.kept.peek().map_or(Score::MAX, |w| w.score))
+    }
 }
 
 impl Collector for BoostedTop {
@@ -134,7 +86,8 @@ impl Collector for BoostedTop {
         Ok(SegmentTop {
             boosts: SegmentBoosts::new(&self.boosts, reader),
             segment,
-            kept: Kept::new(self.limit),
+            limit: self.limit,
+            kept: BinaryHeap::with_capacity(self.limit + 1),
         })
     }
 
@@ -143,7 +96,10 @@ impl Collector for BoostedTop {
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<Ranked>>) -> tantivy::Result<Self::Fruit> {
-        Ok(best_first(fruits.into_iter().flatten().collect(), self.limit))
+        let mut kept: Vec<Ranked> = fruits.into_iter().flatten().collect();
+        kept.sort_unstable();
+        kept.truncate(self.limit);
+        Ok(kept.into_iter().map(|r| (r.score, r.address)).collect())
     }
 }
 
@@ -151,8 +107,26 @@ impl SegmentCollector for SegmentTop {
     type Fruit = Vec<Ranked>;
 
     fn collect(&mut self, doc: DocId, text: Score) {
-        let address = DocAddress::new(self.segment, doc);
-        self.kept.offer(&self.boosts, address, text);
+        if self.limit == 0 {
+            return;
+        }
+        let floor = self.floor();
+        if floor.is_some_and(|floor| self.boosts.bound(text) <= floor) {
+            return;
+        }
+        let ranked = Ranked {
+            score: self.boosts.score(doc, text),
+            address: DocAddress::new(self.segment, doc),
+        };
+        match floor {
+            None => self.kept.push(ranked),
+            // Documents come in increasing order: an equal score ranks after the kept one.
+            Some(floor) if ranked.score > floor => {
+                self.kept.pop();
+                self.kept.push(ranked);
+            }
+            Some(_) => {}
+        }
     }
 
     fn harvest(self) -> Self::Fruit {

@@ -3,7 +3,6 @@
 mod corpus;
 mod indexing;
 mod playlists;
-mod pruning;
 mod relevance;
 mod search;
 
