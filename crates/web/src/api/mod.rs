@@ -102,11 +102,16 @@ async fn search_videos(
     State(state): State<AppState>,
     SearchParams(params): SearchParams,
 ) -> Result<Response, ApiError> {
-    // PeerTube always sends `nsfw`; other callers get the admins' default.
-    let default_nsfw = match state.store.nsfw_default_api().await? {
-        NsfwApiDefault::True => NsfwFilter::Only,
-        NsfwApiDefault::False => NsfwFilter::Hide,
-        NsfwApiDefault::Both => NsfwFilter::Both,
+    // PeerTube always sends `nsfw`; other callers get the admins' default,
+    // read from the database only for them.
+    let default_nsfw = match params.text("nsfw") {
+        // Not used: the request's own value wins.
+        Some(_) => NsfwFilter::Both,
+        None => match state.store.nsfw_default_api().await? {
+            NsfwApiDefault::True => NsfwFilter::Only,
+            NsfwApiDefault::False => NsfwFilter::Hide,
+            NsfwApiDefault::Both => NsfwFilter::Both,
+        },
     };
     let mut query = video_query(&params, default_nsfw).map_err(|error| invalid(error, &params))?;
     let flag = |name| params.bool(name).map_err(|error| invalid(error, &params));
