@@ -1,7 +1,6 @@
 //! Channel and playlist searches: names, owners and descriptions matched folded and fuzzy, without stems.
 
 use serde::de::DeserializeOwned;
-use tantivy::TantivyDocument;
 use tantivy::query::Query;
 
 use crate::analyzers::Analyzers;
@@ -15,7 +14,7 @@ use crate::query::{ChannelQuery, ChannelSort, PlaylistQuery, PlaylistSort};
 use crate::ranking::Boosts;
 use crate::results::{ChannelSummary, Highlights, Hit, PlaylistSummary, SearchResults};
 use crate::schema::Fields;
-use crate::searcher::{Page, Searcher, SortKey, collect, frequency, payload};
+use crate::searcher::{Page, Searcher, SortKey, collect, frequency, payload, read_page};
 
 /// What highlights show of a channel or playlist.
 trait Named {
@@ -94,7 +93,7 @@ impl Searcher {
 
     /// Runs a channel or playlist search: an exact identifier first when the
     /// search is one, then all the words, then (for several words) any of them.
-    fn search_named<T: DeserializeOwned + Named>(
+    fn search_named<T: DeserializeOwned + Named + Send>(
         &self,
         search: Option<&str>,
         filters: impl Fn(&Fields) -> Filters,
@@ -129,24 +128,20 @@ impl Searcher {
         }
         let (total, addresses, _) = found;
         let matcher = with_highlights.then(|| Matcher::new(&words));
-        let hits = addresses
-            .into_iter()
-            .map(|(score, address)| {
-                let document: TantivyDocument = searcher.doc(address)?;
-                let item: T = payload(&document, &fields)?;
-                let highlights = matcher.as_ref().map(|m| {
-                    Analyzers::with(|a| Highlights {
-                        name: m.highlight(a, item.display_name(), None),
-                        description: item.description().map(|d| m.snippet(a, d, None)),
-                    })
-                });
-                Ok(Hit {
-                    score,
-                    item,
-                    highlights,
+        let hits = read_page(&searcher, &addresses, |score, document| {
+            let item: T = payload(document, &fields)?;
+            let highlights = matcher.as_ref().map(|m| {
+                Analyzers::with(|a| Highlights {
+                    name: m.highlight(a, item.display_name(), None),
+                    description: item.description().map(|d| m.snippet(a, d, None)),
                 })
+            });
+            Ok(Hit {
+                score,
+                item,
+                highlights,
             })
-            .collect::<Result<Vec<_>>>()?;
+        })?;
         Ok(SearchResults {
             total,
             hits,

@@ -12,7 +12,7 @@ use crate::filters::{exclude_id, video_filters};
 use crate::query::{VideoQuery, VideoSort};
 use crate::ranking::Boosts;
 use crate::results::{Hit, VideoSummary};
-use crate::searcher::{Searcher, collect, find_video, payload, query_page};
+use crate::searcher::{Searcher, collect, find_video, payload, query_page, read_page};
 
 /// Description words kept, by weight.
 const DESCRIPTION_TERMS: usize = 10;
@@ -98,16 +98,12 @@ impl Searcher {
         let mut boosts = Boosts::new(video.language.iter().map(|l| l.id.clone()).collect(), true);
         boosts.language_weight = SAME_LANGUAGE;
         let (_, addresses, _) = collect(&searcher, &*full, &query_page(&query), &boosts, false)?;
-        addresses
-            .into_iter()
-            .map(|(score, address)| {
-                let document: TantivyDocument = searcher.doc(address)?;
-                Ok(Hit {
-                    score,
-                    item: payload(&document, &fields)?,
-                    highlights: None,
-                })
+        read_page(&searcher, &addresses, |score, document| {
+            Ok(Hit {
+                score,
+                item: payload(document, &fields)?,
+                highlights: None,
             })
-            .collect()
+        })
     }
 }

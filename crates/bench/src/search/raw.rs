@@ -10,11 +10,11 @@
 
 use std::path::Path;
 
-use index::analyzers::{self, Analyzers};
-use index::schema::{Fields, build_schema};
+use index::analyzers::Analyzers;
+use index::schema::Fields;
 use index::{IndexerConfig, channel_document, video_document};
 use store::{ChannelDocument, Store, VideoDocument};
-use tantivy::{Index, TantivyDocument};
+use tantivy::TantivyDocument;
 
 /// Rows read per query while loading.
 const BATCH: i64 = 1000;
@@ -64,8 +64,8 @@ pub async fn load(store: &Store) -> anyhow::Result<Rows> {
 
 /// Indexes `rows` into a new index in `dir` (the measured part); returns the documents written.
 pub fn index(rows: &Rows, dir: &Path, config: &IndexerConfig) -> anyhow::Result<u64> {
-    let index = Index::create_in_dir(dir, build_schema())?;
-    analyzers::register(index.tokenizers());
+    // The same schema and settings as Florilège's own indexes.
+    let index = index::layout::create_index(dir)?;
     let fields = Fields::new(&index.schema())?;
     let threads = config.writer_threads.max(1);
     let memory = config.rebuild_memory_bytes.max(threads * 16_000_000);
