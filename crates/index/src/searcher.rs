@@ -610,7 +610,7 @@ mod tests {
             keys, expected,
             "the page's order, across segments and tasks"
         );
-        let mut all = keys.clone();
+        let mut all = keys;
         all.sort_by_key(|key| key.parse::<u32>().unwrap());
         assert_eq!(all, (0..23).map(|n: u32| n.to_string()).collect::<Vec<_>>());
         assert!(page.iter().zip(&addresses).all(|((a, _), (b, _))| a == b));
