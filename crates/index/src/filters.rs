@@ -10,8 +10,10 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::analyzers::Analyzers;
+use crate::matching::Text;
 use crate::query::{ChannelQuery, NsfwFilter, PlaylistQuery, VideoQuery};
 use crate::schema::{Fields, KIND_CHANNEL, KIND_PLAYLIST};
+use crate::windows::TextMatch;
 
 /// Clauses that restrict a search without touching its scores.
 #[derive(Default)]
@@ -67,6 +69,17 @@ impl Filters {
             None => Bound::Unbounded,
         };
         self.must(Box::new(RangeQuery::new(bound(min), bound(max))));
+    }
+
+    /// The filters around a search's words, matched by window (see [`crate::windows`]).
+    pub(crate) fn around(self, text: Option<Text>) -> Box<dyn Query> {
+        match text {
+            Some(text) => Box::new(TextMatch {
+                text,
+                filters: self.clauses,
+            }),
+            None => self.with(None),
+        }
     }
 
     /// Combines the filters with the scored query (or alone when there is none).

@@ -33,6 +33,7 @@ mod searcher;
 mod statistics;
 mod suggest;
 mod top;
+mod windows;
 
 pub use build::{BuildProgress, BuildReport, rebuild};
 pub use document::{

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use tantivy::Term;
 use tantivy::query::{
-    AutomatonWeight, BooleanQuery, BoostQuery, DfaWrapper, DisjunctionMaxQuery, EmptyQuery,
-    EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery, Weight,
+    AutomatonWeight, BoostQuery, DfaWrapper, EnableScoring, FuzzyTermQuery, Query, TermQuery,
+    Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
@@ -27,8 +27,8 @@ const STEM_FACTOR: f32 = 0.8;
 const FUZZY_SCORE: f32 = 1.5;
 /// The constant score of a prefix match, per unit of field weight.
 const PREFIX_SCORE: f32 = 1.0;
-/// How much the second-best variant of a word adds to the best one.
-const TIE_BREAKER: f32 = 0.1;
+/// How much the other variants of a word in a group add to the best one.
+pub(crate) const TIE_BREAKER: f32 = 0.1;
 /// The score of an exact uuid or short uuid (far above any text score).
 const IDENTIFIER_SCORE: f32 = 1.0e6;
 /// A word in more than 1/`COMMON_SHARE` of the documents is common: it scores but does not select.
@@ -142,14 +142,53 @@ pub(crate) enum Strictness {
     Relaxed,
 }
 
-fn term_query(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(
-        Box::new(TermQuery::new(
-            Term::from_field_text(field, text),
-            IndexRecordOption::WithFreqs,
-        )),
-        weight,
-    ))
+/// One way a word may match in a field group.
+#[derive(Clone, Debug)]
+pub(crate) enum Variant {
+    /// A term, scored by BM25 times `weight`.
+    Term { term: Term, weight: f32 },
+    /// The terms of a fuzzy or prefix automaton, at a constant score.
+    Automaton { query: AutomatonQuery, score: f32 },
+}
+
+impl Variant {
+    fn term(field: Field, text: &str, weight: f32) -> Self {
+        Self::Term {
+            term: Term::from_field_text(field, text),
+            weight,
+        }
+    }
+
+    /// The variant as a Tantivy query.
+    pub(crate) fn query(&self) -> Box<dyn Query> {
+        match self {
+            Self::Term { term, weight } => Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                *weight,
+            )),
+            Self::Automaton { query, score } => {
+                Box::new(BoostQuery::new(Box::new(query.clone()), *score))
+            }
+        }
+    }
+}
+
+/// The variants of one word in one field group: the best scores, and each
+/// other adds [`TIE_BREAKER`] of its own (a dis-max).
+pub(crate) type Group = Vec<Variant>;
+
+/// One word: the sum of its groups.
+pub(crate) type Word = Vec<Group>;
+
+/// The words of a search, as [`text_query`] makes them; matched by [`crate::windows`].
+#[derive(Clone, Debug)]
+pub(crate) struct Text {
+    /// Words that select the documents: all of them, or any of them when relaxed.
+    pub selecting: Vec<Word>,
+    pub strictness: Strictness,
+    /// Words in so many documents that they only add to the score of the
+    /// documents the others select.
+    pub scoring: Vec<Word>,
 }
 
 /// What building the text query of one search looks up in the index, each
@@ -210,7 +249,7 @@ impl<'a> Lookups<'a> {
         word: &str,
         distance: u8,
         prefix: bool,
-    ) -> Box<dyn Query> {
+    ) -> Option<AutomatonQuery> {
         let key = (word.to_owned(), distance, prefix);
         let automaton = self.automata.borrow().get(&key).cloned();
         let automaton = automaton.or_else(|| {
@@ -227,17 +266,15 @@ impl<'a> Lookups<'a> {
                 .insert(key, Arc::clone(&automaton));
             Some(automaton)
         });
-        match automaton {
-            Some(automaton) => Box::new(AutomatonQuery { field, automaton }),
-            // Not a text term, or a distance Tantivy refuses: match nothing, as the fuzzy query would have.
-            None => Box::new(EmptyQuery),
-        }
+        // None: not a text term, or a distance Tantivy refuses; the fuzzy
+        // query would have matched nothing.
+        automaton.map(|automaton| AutomatonQuery { field, automaton })
     }
 }
 
 /// A [`FuzzyTermQuery`] whose automaton is built once and shared by every field and attempt.
 #[derive(Clone)]
-struct AutomatonQuery {
+pub(crate) struct AutomatonQuery {
     field: Field,
     automaton: Arc<DfaWrapper>,
 }
@@ -259,20 +296,20 @@ impl Query for AutomatonQuery {
     }
 }
 
-/// The query of one word in one group. Terms no live document holds are
-/// left out (they would match nothing, yet cost a weight and a scorer per
-/// segment); when nothing is left, the word's own term stands for it.
+/// The variants of one word in one group. Terms no live document holds are
+/// left out (they would match nothing, yet cost a scorer per segment); when
+/// nothing is left, the word's own term stands for it.
 fn word_in_group(
     group: &FieldGroup,
     word: &QueryWord,
     last: bool,
     fuzzy: bool,
     lookups: &Lookups<'_>,
-) -> Box<dyn Query> {
+) -> Group {
     let exact = lookups.frequency(group.folded, &word.folded);
-    let mut variants: Vec<Box<dyn Query>> = Vec::new();
+    let mut variants = Vec::new();
     if exact > 0 {
-        variants.push(term_query(group.folded, &word.folded, group.weight));
+        variants.push(Variant::term(group.folded, &word.folded, group.weight));
     }
     if let Some(stemmed) = group.stemmed {
         for stem in &word.stems {
@@ -281,7 +318,7 @@ fn word_in_group(
                 continue;
             }
             let scale = lookups.stem_scale(exact, frequency);
-            variants.push(term_query(
+            variants.push(Variant::term(
                 stemmed,
                 stem,
                 group.weight * STEM_FACTOR * scale,
@@ -290,22 +327,29 @@ fn word_in_group(
     }
     let distance = fuzzy_distance(&word.folded);
     if group.fuzzy && fuzzy && distance > 0 {
-        variants.push(Box::new(BoostQuery::new(
-            lookups.automaton_query(group.folded, &word.folded, distance, false),
-            group.weight * FUZZY_SCORE,
-        )));
+        variants.extend(
+            lookups
+                .automaton_query(group.folded, &word.folded, distance, false)
+                .map(|query| Variant::Automaton {
+                    query,
+                    score: group.weight * FUZZY_SCORE,
+                }),
+        );
     }
     if group.prefix && last && word.folded.chars().count() >= MIN_PREFIX_CHARS {
-        variants.push(Box::new(BoostQuery::new(
-            lookups.automaton_query(group.folded, &word.folded, 0, true),
-            group.weight * PREFIX_SCORE,
-        )));
+        variants.extend(
+            lookups
+                .automaton_query(group.folded, &word.folded, 0, true)
+                .map(|query| Variant::Automaton {
+                    query,
+                    score: group.weight * PREFIX_SCORE,
+                }),
+        );
     }
-    match variants.len() {
-        0 => term_query(group.folded, &word.folded, group.weight),
-        1 => variants.remove(0),
-        _ => Box::new(DisjunctionMaxQuery::with_tie_breaker(variants, TIE_BREAKER)),
+    if variants.is_empty() {
+        variants.push(Variant::term(group.folded, &word.folded, group.weight));
     }
+    variants
 }
 
 /// The text part of a search. Words in fewer names and tags than
@@ -316,14 +360,14 @@ pub(crate) fn text_query(
     words: &[QueryWord],
     strictness: Strictness,
     lookups: &Lookups<'_>,
-) -> Option<Box<dyn Query>> {
+) -> Option<Text> {
     if words.is_empty() {
         return None;
     }
     let documents = lookups.documents.max(1);
     let last = words.len() - 1;
-    let mut rare: Vec<Box<dyn Query>> = Vec::new();
-    let mut common: Vec<Box<dyn Query>> = Vec::new();
+    let mut rare: Vec<Word> = Vec::new();
+    let mut common: Vec<Word> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         let frequencies: Vec<u64> = groups
             .iter()
@@ -346,13 +390,12 @@ pub(crate) fn text_query(
         let narrow_elsewhere = frequencies
             .iter()
             .any(|frequency| *frequency > 0 && narrow(*frequency));
-        let per_group: Vec<Box<dyn Query>> = groups
+        let query: Word = groups
             .iter()
             .zip(&frequencies)
             .filter(|(_, frequency)| !narrow_elsewhere || narrow(**frequency))
             .map(|(group, _)| word_in_group(group, word, i == last, allow_fuzzy, lookups))
             .collect();
-        let query: Box<dyn Query> = Box::new(BooleanQuery::union(per_group));
         if total * COMMON_SHARE > documents {
             common.push(query);
         } else {
@@ -364,15 +407,11 @@ pub(crate) fn text_query(
     if rare.is_empty() {
         rare = std::mem::take(&mut common);
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    match strictness {
-        Strictness::Strict => clauses.extend(rare.into_iter().map(|q| (Occur::Must, q))),
-        Strictness::Relaxed => {
-            clauses.push((Occur::Must, Box::new(BooleanQuery::union(rare))));
-        }
-    }
-    clauses.extend(common.into_iter().map(|q| (Occur::Should, q)));
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Some(Text {
+        selecting: rare,
+        strictness,
+        scoring: common,
+    })
 }
 
 /// A uuid, short uuid or watch URL in a search, if the search is one.

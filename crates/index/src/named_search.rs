@@ -108,19 +108,21 @@ impl Searcher {
         let groups = channel_groups(&fields);
         let frequency = |field, text: &str| frequency(&searcher, field, text);
         let lookups = &Lookups::new(searcher.num_docs(), &frequency);
-        let mut attempts: Vec<Option<Box<dyn Query>>> = Vec::new();
-        if let Some(id) = identifier(search) {
-            attempts.push(Some(identifier_query(&fields, &id)));
+        let id = identifier(search);
+        let text =
+            |strictness| filters(&fields).around(text_query(&groups, &words, strictness, lookups));
+        let mut attempts: Vec<Box<dyn Query>> = Vec::new();
+        if let Some(id) = &id {
+            attempts.push(filters(&fields).with(Some(identifier_query(&fields, id))));
         }
-        attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
+        attempts.push(text(Strictness::Strict));
         if words.len() > 1 {
-            attempts.push(text_query(&groups, &words, Strictness::Relaxed, lookups));
+            attempts.push(text(Strictness::Relaxed));
         }
-        let has_text = attempts[0].is_some();
+        let has_text = id.is_some() || !words.is_empty();
         let boosts = Boosts::new(Vec::new(), has_text);
         let mut found = (0, Vec::new(), None);
-        for scored in attempts {
-            let full = filters(&fields).with(scored);
+        for full in attempts {
             found = collect(&searcher, &*full, page, &boosts, false)?;
             if found.0 > 0 {
                 break;

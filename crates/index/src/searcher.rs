@@ -187,24 +187,20 @@ impl Searcher {
         let id = identifier(search);
         let frequency = |field, text: &str| frequency(&searcher, field, text);
         let lookups = &Lookups::new(searcher.num_docs(), &frequency);
-        let mut attempts: Vec<Option<Box<dyn Query>>> = Vec::new();
-        match &id {
-            Some(id) => {
-                attempts.push(Some(identifier_query(&fields, id)));
-                attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
-            }
-            None => {
-                attempts.push(text_query(&groups, &words, Strictness::Strict, lookups));
-                if words.len() > 1 {
-                    attempts.push(text_query(&groups, &words, Strictness::Relaxed, lookups));
-                }
-            }
+        let filters = || video_filters(&fields, &query);
+        let text = |strictness| filters().around(text_query(&groups, &words, strictness, lookups));
+        let mut attempts: Vec<Box<dyn Query>> = Vec::new();
+        if let Some(id) = &id {
+            attempts.push(filters().with(Some(identifier_query(&fields, id))));
         }
-        let has_text = attempts.first().is_some_and(Option::is_some);
+        attempts.push(text(Strictness::Strict));
+        if id.is_none() && words.len() > 1 {
+            attempts.push(text(Strictness::Relaxed));
+        }
+        let has_text = id.is_some() || !words.is_empty();
         let boosts = Boosts::new(query.boost_languages.clone(), has_text);
         let mut found = (0, Vec::new(), None);
-        for scored in attempts {
-            let full = video_filters(&fields, &query).with(scored);
+        for full in attempts {
             found = collect(
                 &searcher,
                 &*full,

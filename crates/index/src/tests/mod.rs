@@ -5,6 +5,7 @@ mod indexing;
 mod playlists;
 mod relevance;
 mod search;
+mod windows;
 
 use std::time::Duration;
 
