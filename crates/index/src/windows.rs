@@ -77,6 +77,7 @@ impl Query for TextMatch {
                 .collect()
         };
         Ok(Box::new(TextWeight {
+            scored: scoring.is_scoring_enabled(),
             selecting: words(&self.text.selecting)?,
             strict: self.text.strictness == Strictness::Strict,
             // Common words only score: without scores they change nothing.
@@ -163,6 +164,7 @@ type WordWeight = Vec<Vec<VariantWeight>>;
 type WordCursors = Vec<Vec<Cursor>>;
 
 struct TextWeight {
+    scored: bool,
     selecting: Vec<WordWeight>,
     strict: bool,
     scoring: Vec<WordWeight>,
@@ -195,7 +197,7 @@ impl TextWeight {
             must: scorers(&self.must)?,
             must_not: scorers(&self.must_not)?,
             max_doc: reader.max_doc(),
-            scratch: Scratch::new(),
+            scratch: Scratch::new(self.scored),
             docs: Vec::with_capacity(WINDOW),
             scores: Vec::with_capacity(WINDOW),
             position: 0,
@@ -331,6 +333,8 @@ impl Cursor {
 
 /// The window's working arrays, indexed by offset from its first document.
 struct Scratch {
+    /// Whether scores are wanted, or only the matches.
+    scored: bool,
     total: Box<[Score]>,
     /// A group's best variant score, and the sum of its variants' scores.
     best: Box<[Score]>,
@@ -346,8 +350,9 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new() -> Self {
+    fn new(scored: bool) -> Self {
         Self {
+            scored,
             total: vec![0.0; WINDOW].into_boxed_slice(),
             best: vec![0.0; WINDOW].into_boxed_slice(),
             sum: vec![0.0; WINDOW].into_boxed_slice(),
@@ -359,10 +364,17 @@ impl Scratch {
         }
     }
 
-    /// Adds a word's score on the window's documents to `total`, and leaves
-    /// the documents it matches in `word`.
+    /// Adds a word's score on the window's documents to `total` (when
+    /// scored), and leaves the documents it matches in `word`.
     fn add_word(&mut self, word: &mut WordCursors, base: DocId, end: DocId) {
         self.word = [0; MASK_WORDS];
+        if !self.scored {
+            let mask = &mut self.word;
+            for cursor in word.iter_mut().flatten() {
+                cursor.drain(base, end, |offset, _| set(mask, offset));
+            }
+            return;
+        }
         for group in word.iter_mut() {
             if let [only] = group.as_mut_slice() {
                 let (total, mask) = (&mut self.total, &mut self.word);
