@@ -190,6 +190,8 @@ impl TextWeight {
         let scorers = |weights: &[Box<dyn Weight>]| -> tantivy::Result<Vec<Box<dyn Scorer>>> {
             weights.iter().map(|w| w.scorer(reader, boost)).collect()
         };
+        // A small segment (a recent commit) needs no more than its size.
+        let window = WINDOW.min(reader.max_doc() as usize);
         let mut scorer = TextScorer {
             selecting: words(&self.selecting)?,
             strict: self.strict,
@@ -197,9 +199,9 @@ impl TextWeight {
             must: scorers(&self.must)?,
             must_not: scorers(&self.must_not)?,
             max_doc: reader.max_doc(),
-            scratch: Scratch::new(self.scored),
-            docs: Vec::with_capacity(WINDOW),
-            scores: Vec::with_capacity(WINDOW),
+            scratch: Scratch::new(self.scored, window),
+            docs: Vec::with_capacity(window),
+            scores: Vec::with_capacity(window),
             position: 0,
             end: 0,
         };
@@ -331,7 +333,8 @@ impl Cursor {
     }
 }
 
-/// The window's working arrays, indexed by offset from its first document.
+/// The window's working arrays, indexed by offset from its first document
+/// (as long as the window, or the segment when it is shorter).
 struct Scratch {
     /// Whether scores are wanted, or only the matches.
     scored: bool,
@@ -350,17 +353,17 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(scored: bool) -> Self {
+    fn new(scored: bool, window: usize) -> Self {
         Self {
             scored,
-            total: vec![0.0; WINDOW].into_boxed_slice(),
-            best: vec![0.0; WINDOW].into_boxed_slice(),
-            sum: vec![0.0; WINDOW].into_boxed_slice(),
+            total: vec![0.0; window].into_boxed_slice(),
+            best: vec![0.0; window].into_boxed_slice(),
+            sum: vec![0.0; window].into_boxed_slice(),
             touched: [0; MASK_WORDS],
             matched: [0; MASK_WORDS],
             word: [0; MASK_WORDS],
             group: [0; MASK_WORDS],
-            candidates: Vec::with_capacity(WINDOW),
+            candidates: Vec::with_capacity(window),
         }
     }
 
