@@ -187,8 +187,11 @@ impl TextWeight {
                 })
                 .collect()
         };
-        let scorers = |weights: &[Box<dyn Weight>]| -> tantivy::Result<Vec<Box<dyn Scorer>>> {
-            weights.iter().map(|w| w.scorer(reader, boost)).collect()
+        let filters = |weights: &[Box<dyn Weight>]| -> tantivy::Result<Vec<Cursor>> {
+            weights
+                .iter()
+                .map(|w| Ok(Cursor::Scorer(w.scorer(reader, boost)?)))
+                .collect()
         };
         // A small segment (a recent commit) needs no more than its size.
         let window = WINDOW.min(reader.max_doc() as usize);
@@ -196,8 +199,8 @@ impl TextWeight {
             selecting: words(&self.selecting)?,
             strict: self.strict,
             scoring: words(&self.scoring)?,
-            must: scorers(&self.must)?,
-            must_not: scorers(&self.must_not)?,
+            must: filters(&self.must)?,
+            must_not: filters(&self.must_not)?,
             max_doc: reader.max_doc(),
             scratch: Scratch::new(self.scored, window),
             docs: Vec::with_capacity(window),
@@ -398,7 +401,7 @@ impl Scratch {
             }
             for offset in ones(&self.group) {
                 let (best, sum) = (self.best[offset], self.sum[offset]);
-                self.total[offset] += best + (sum - best) * TIE_BREAKER;
+                self.total[offset] += dis_max(best, sum);
                 self.best[offset] = 0.0;
                 self.sum[offset] = 0.0;
             }
@@ -432,22 +435,22 @@ fn ones(mask: &Mask) -> impl Iterator<Item = usize> + '_ {
 
 /// A group's score on one document, if any of its variants matches it.
 fn group_score_at(group: &mut [Cursor], doc: DocId) -> Option<Score> {
-    let mut found = None;
+    let mut matched = false;
     let (mut best, mut sum): (Score, Score) = (0.0, 0.0);
     for cursor in group {
         if let Some(score) = cursor.score_at(doc) {
-            found = Some(());
+            matched = true;
             best = best.max(score);
             sum += score;
         }
     }
-    found.map(|()| best + (sum - best) * TIE_BREAKER)
+    matched.then(|| dis_max(best, sum))
 }
 
-/// Whether a filter matches `doc` (which must not go back).
-fn matches(filter: &mut dyn Scorer, doc: DocId) -> bool {
-    let at = filter.doc();
-    (if at < doc { filter.seek(doc) } else { at }) == doc
+/// A group's score from its best variant's and the sum of its variants'
+/// (Tantivy's `DisjunctionMaxCombiner`).
+fn dis_max(best: Score, sum: Score) -> Score {
+    best + (sum - best) * TIE_BREAKER
 }
 
 /// The matches of one segment, a window at a time.
@@ -455,8 +458,8 @@ struct TextScorer {
     selecting: Vec<WordCursors>,
     strict: bool,
     scoring: Vec<WordCursors>,
-    must: Vec<Box<dyn Scorer>>,
-    must_not: Vec<Box<dyn Scorer>>,
+    must: Vec<Cursor>,
+    must_not: Vec<Cursor>,
     max_doc: DocId,
     scratch: Scratch,
     /// The current window's matches and their scores.
@@ -534,12 +537,12 @@ impl TextScorer {
         for filter in &mut self.must {
             scratch
                 .candidates
-                .retain(|&offset| matches(filter.as_mut(), base + offset));
+                .retain(|&offset| filter.seek(base + offset) == base + offset);
         }
         for filter in &mut self.must_not {
             scratch
                 .candidates
-                .retain(|&offset| !matches(filter.as_mut(), base + offset));
+                .retain(|&offset| filter.seek(base + offset) != base + offset);
         }
         for &offset in &scratch.candidates {
             let doc = base + offset;
