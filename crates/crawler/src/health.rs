@@ -31,7 +31,6 @@ pub(crate) fn success(
     instance: &Instance,
     config: &CrawlerConfig,
     at: DateTime<Utc>,
-    sweep_completed: bool,
 ) -> CrawlOutcome {
     let interval = Duration::from_secs(config.incremental_interval_secs);
     CrawlOutcome {
@@ -39,7 +38,6 @@ pub(crate) fn success(
         health_score: (instance.health_score + SUCCESS_POINTS).min(100),
         consecutive_failures: 0,
         next_crawl_at: after(at, jitter(instance.id, at, interval)),
-        full_sweep_completed_at: sweep_completed.then_some(at),
         status: (instance.status == InstanceStatus::Dead).then_some(InstanceStatus::Approved),
     }
 }
@@ -67,7 +65,6 @@ pub(crate) fn failure(
         health_score: (instance.health_score - FAILURE_POINTS).max(0),
         consecutive_failures: failures,
         next_crawl_at: after(at, jitter(instance.id, at, backoff)),
-        full_sweep_completed_at: None,
         status: dead.then_some(InstanceStatus::Dead),
     }
 }
@@ -150,7 +147,7 @@ pub(crate) mod tests {
         );
         let mut dead = instance(12, 0, 30);
         dead.status = InstanceStatus::Dead;
-        let revived = success(&dead, &config, now, false);
+        let revived = success(&dead, &config, now);
         assert_eq!(revived.status, Some(InstanceStatus::Approved));
         assert_eq!(
             (revived.health_score, revived.consecutive_failures),

@@ -33,11 +33,8 @@ pub(crate) fn as_delta(length: Duration) -> TimeDelta {
     TimeDelta::from_std(length).unwrap_or(TimeDelta::MAX)
 }
 
-/// The lease of one instance, kept alive until [`HeldLease::release`].
+/// The lease of one instance, kept alive until [`HeldLease::stop`].
 pub(crate) struct HeldLease {
-    store: Store,
-    instance_id: i64,
-    worker: String,
     lost: Arc<AtomicBool>,
     stop: CancellationToken,
     heartbeat: Option<JoinHandle<()>>,
@@ -62,9 +59,6 @@ impl HeldLease {
         };
         let task = tokio::spawn(heartbeat.run(Arc::clone(&lost), crawl, stop.clone()));
         Self {
-            store: store.clone(),
-            instance_id,
-            worker: worker.to_owned(),
             lost,
             stop,
             heartbeat: Some(task),
@@ -76,19 +70,12 @@ impl HeldLease {
         self.lost.load(Ordering::Relaxed)
     }
 
-    /// Stops renewing and gives the instance up (if this worker still holds it).
-    pub(crate) async fn release(mut self) {
+    /// Stops renewing, for the crawl's end to give the lease up (see
+    /// `Store::end_crawl`); unrenewed, it expires on its own.
+    pub(crate) async fn stop(mut self) {
         self.stop.cancel();
         if let Some(task) = self.heartbeat.take() {
             let _ = task.await;
-        }
-        if let Err(error) = self
-            .store
-            .release_lease(self.instance_id, &self.worker)
-            .await
-        {
-            tracing::warn!(%error, instance.id = self.instance_id,
-                "cannot release the crawl lease; it expires on its own");
         }
     }
 }

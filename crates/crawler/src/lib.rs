@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{TimeDelta, Utc};
 use peertube::ClientOptions;
 use store::{
-    CrawlRunCounters, CrawlRunKind, CrawlRunStatus, Instance, InstanceAddress, InstanceStatus,
-    Store, StoreError, now,
+    CrawlEnd, CrawlRunCounters, CrawlRunKind, CrawlRunStatus, Instance, InstanceAddress,
+    InstanceStatus, Store, StoreError, now,
 };
 use tokio::sync::{Semaphore, mpsc};
 pub use tokio_util::sync::CancellationToken;
@@ -210,13 +210,13 @@ impl Crawler {
 
     /// Crawls one instance now: identity, robots.txt, a video pass (a sweep
     /// when one is due or unfinished, else incremental), the details backlog.
-    /// Records the run, the instance's health and its next crawl (before the
-    /// lease is released, so that no other worker crawls it again meanwhile).
+    /// Records the run, the instance's health and its next crawl, and gives
+    /// the lease up, all at once (see [`Store::end_crawl`]).
     async fn crawl_instance(
         &self,
         instance: &Instance,
         cancel: &CancellationToken,
-        lease: &HeldLease,
+        lease: HeldLease,
     ) -> CrawlReport {
         self.emit(CrawlEvent::Started {
             host: instance.host.clone(),
@@ -251,7 +251,7 @@ impl Crawler {
                     instance,
                     session,
                     cancel,
-                    lease,
+                    lease: &lease,
                 };
                 self.crawl(&crawl, state, sweep_due, &mut counters).await
             }
@@ -264,34 +264,39 @@ impl Crawler {
             counters.latency_ms_total = session.latency_ms.load(Relaxed);
         }
         let at = now();
-        let (status, error) = match &result {
-            Ok(()) => {
-                let outcome = health::success(instance, &self.config, at, sweep_due);
-                self.log_store_error(self.store.record_crawl_outcome(instance.id, &outcome).await);
-                self.log_store_error(self.store.clear_last_error(instance.id).await);
-                (CrawlRunStatus::Succeeded, None)
-            }
-            Err(CrawlFailure::Interrupted) => {
-                (CrawlRunStatus::Interrupted, Some("interrupted".into()))
-            }
+        let (status, error, outcome) = match &result {
+            Ok(()) => (
+                CrawlRunStatus::Succeeded,
+                None,
+                Some(health::success(instance, &self.config, at)),
+            ),
+            Err(CrawlFailure::Interrupted) => (
+                CrawlRunStatus::Interrupted,
+                Some("interrupted".into()),
+                None,
+            ),
             Err(CrawlFailure::LeaseLost) => {
                 tracing::warn!(instance.host = %instance.host, "crawl stopped: another worker took the instance over");
                 let reason = "lease lost: another worker took the instance over";
-                (CrawlRunStatus::Interrupted, Some(reason.into()))
+                (CrawlRunStatus::Interrupted, Some(reason.into()), None)
             }
             Err(CrawlFailure::Failed(reason)) => {
                 tracing::warn!(instance.host = %instance.host, error = %reason, "crawl failed");
                 let outcome = health::failure(instance, &self.config, at, reason.clone());
-                self.log_store_error(self.store.record_crawl_outcome(instance.id, &outcome).await);
-                (CrawlRunStatus::Failed, Some(reason.clone()))
+                (CrawlRunStatus::Failed, Some(reason.clone()), Some(outcome))
             }
         };
-        if let Ok(run) = run {
-            self.log_store_error(
-                self.store
-                    .finish_crawl_run(run, status, &counters, error.as_deref())
-                    .await,
-            );
+        lease.stop().await;
+        let end = CrawlEnd {
+            run_id: run.ok(),
+            status,
+            counters: &counters,
+            error: error.as_deref(),
+            outcome: outcome.as_ref(),
+        };
+        if let Err(error) = self.store.end_crawl(instance.id, &self.worker, &end).await {
+            tracing::error!(%error, instance.host = %instance.host,
+                "cannot record the end of the crawl; its lease expires on its own");
         }
         let report = CrawlReport {
             host: instance.host.clone(),
@@ -378,10 +383,13 @@ impl Crawler {
                     .max(newest)
                     .or(Some(chrono::DateTime::<Utc>::UNIX_EPOCH));
                 state.sweep = None;
+                self.store
+                    .save_swept_crawl_state(instance.id, &self.worker, &state, now())
+                    .await?;
             } else if let Some(watermark) = state.watermark {
                 state.watermark = Some(pass.incremental(watermark).await?);
+                self.store.save_crawl_state(instance.id, &self.worker, &state).await?;
             }
-            self.store.save_crawl_state(instance.id, &self.worker, &state).await?;
             pass.details_backlog().await?;
             if identify && self.config.discover_followings {
                 let allow_private = self.config.allow_private_addresses;
@@ -507,12 +515,6 @@ impl Crawler {
     fn emit(&self, event: CrawlEvent) {
         if let Some(events) = &self.events {
             let _ = events.send(event);
-        }
-    }
-
-    fn log_store_error(&self, result: store::Result<()>) {
-        if let Err(error) = result {
-            tracing::error!(%error, "cannot record the crawl");
         }
     }
 }

@@ -173,7 +173,7 @@ impl Crawler {
     }
 
     /// Crawls an instance this worker has just claimed, keeping the lease
-    /// alive meanwhile, and gives it up at the end.
+    /// alive meanwhile; the crawl gives it up when it ends.
     async fn crawl_leased(&self, instance: &Instance, cancel: &CancellationToken) -> CrawlReport {
         let crawl = cancel.child_token();
         let lease = HeldLease::keep(
@@ -183,9 +183,7 @@ impl Crawler {
             self.config.lease(),
             crawl.clone(),
         );
-        let report = self.crawl_instance(instance, &crawl, &lease).await;
-        lease.release().await;
-        report
+        self.crawl_instance(instance, &crawl, lease).await
     }
 }
 

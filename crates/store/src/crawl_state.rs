@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 use crate::db::{Store, Tx};
 use crate::error::{Result, StoreError};
 use crate::feed::Entity;
-use crate::model::{InstanceStatus, now};
+use crate::model::{CrawlRunStatus, InstanceStatus, now};
+use crate::runs::CrawlRunCounters;
 
 /// The result of a crawl of one instance, as the crawler judged it.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,10 +18,21 @@ pub struct CrawlOutcome {
     pub health_score: i64,
     pub consecutive_failures: i64,
     pub next_crawl_at: DateTime<Utc>,
-    /// Set when a full sweep of the instance completed.
-    pub full_sweep_completed_at: Option<DateTime<Utc>>,
     /// A new status (e.g. `dead` after a sustained outage, `approved` when it comes back).
     pub status: Option<InstanceStatus>,
+}
+
+/// How a crawl of one instance ended, recorded at once by [`Store::end_crawl`].
+#[derive(Clone, Copy, Debug)]
+pub struct CrawlEnd<'a> {
+    /// The run to finish; `None` when its start could not be recorded.
+    pub run_id: Option<i64>,
+    pub status: CrawlRunStatus,
+    pub counters: &'a CrawlRunCounters,
+    pub error: Option<&'a str>,
+    /// The instance's new health and schedule; `None` when the crawl was
+    /// interrupted, which says nothing about the instance.
+    pub outcome: Option<&'a CrawlOutcome>,
 }
 
 impl Store {
@@ -47,47 +59,85 @@ impl Store {
         tx.commit().await
     }
 
+    /// Saves the crawler's state at the end of a full sweep, and the sweep's
+    /// completion with it: a worker that takes the instance over after this
+    /// does not sweep it again. Same lease rule as [`Store::save_crawl_state`].
+    pub async fn save_swept_crawl_state<T: Serialize>(
+        &self,
+        instance_id: i64,
+        worker: &str,
+        state: &T,
+        swept_at: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "UPDATE instances SET last_full_sweep_at = $1 WHERE id = $2";
+        let mut tx = self.begin().await?;
+        save_crawl_state(&mut tx, instance_id, worker, state).await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query(SQL).bind(swept_at).bind(instance_id).execute(&mut **c).await?;
+        });
+        tx.commit().await
+    }
+
     /// Records the outcome of a crawl: health, last success or error, next crawl.
     pub async fn record_crawl_outcome(
         &self,
         instance_id: i64,
         outcome: &CrawlOutcome,
     ) -> Result<()> {
-        const SQL: &str = "UPDATE instances SET health_score = $1, consecutive_failures = $2, \
-            next_crawl_at = $3, last_error = COALESCE($4, last_error), \
-            last_error_at = CASE WHEN $4 IS NULL THEN last_error_at ELSE $5 END, \
-            last_success_at = CASE WHEN $4 IS NULL THEN $5 ELSE last_success_at END, \
-            last_full_sweep_at = COALESCE($6, last_full_sweep_at), \
-            status = COALESCE($7, status), updated_at = $5 WHERE id = $8";
-        let at = now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query(SQL)
-                .bind(outcome.health_score)
-                .bind(outcome.consecutive_failures)
-                .bind(outcome.next_crawl_at)
-                .bind(outcome.error.as_deref())
-                .bind(at)
-                .bind(outcome.full_sweep_completed_at)
-                .bind(outcome.status.map(InstanceStatus::as_str))
-                .bind(instance_id)
-                .execute(&mut **c)
-                .await?;
-        });
-        if outcome.status.is_some() {
-            crate::feed::append_changes(&mut tx, &[(Entity::Instance, instance_id)], at).await?;
-        }
+        record_crawl_outcome(&mut tx, instance_id, outcome).await?;
         tx.commit().await
     }
 
-    /// Clears an instance's last error (after a success, the error is history in crawl runs).
-    pub async fn clear_last_error(&self, instance_id: i64) -> Result<()> {
-        const SQL: &str = "UPDATE instances SET last_error = NULL WHERE id = $1";
-        on_pool!(&self.write, p => {
-            sqlx::query(SQL).bind(instance_id).execute(p).await?;
-        });
-        Ok(())
+    /// Ends `worker`'s crawl of an instance in one transaction: the run's
+    /// status and counters, the instance's outcome, and the lease given up.
+    /// A worker killed at any point before leaves the instance due, with its
+    /// lease to expire and its run to be marked interrupted by the next one;
+    /// never an instance scheduled for later while its run still shows running.
+    pub async fn end_crawl(
+        &self,
+        instance_id: i64,
+        worker: &str,
+        end: &CrawlEnd<'_>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if let Some(outcome) = end.outcome {
+            record_crawl_outcome(&mut tx, instance_id, outcome).await?;
+        }
+        if let Some(run_id) = end.run_id {
+            crate::runs::finish_crawl_run(&mut tx, run_id, end.status, end.counters, end.error)
+                .await?;
+        }
+        crate::leases::release_lease(&mut tx, instance_id, worker).await?;
+        tx.commit().await
     }
+}
+
+/// Records the outcome of a crawl in `tx`. A success clears the last error
+/// (it stays in the crawl runs' history).
+async fn record_crawl_outcome(tx: &mut Tx, instance_id: i64, outcome: &CrawlOutcome) -> Result<()> {
+    const SQL: &str = "UPDATE instances SET health_score = $1, consecutive_failures = $2, \
+        next_crawl_at = $3, last_error = $4, \
+        last_error_at = CASE WHEN $4 IS NULL THEN last_error_at ELSE $5 END, \
+        last_success_at = CASE WHEN $4 IS NULL THEN $5 ELSE last_success_at END, \
+        status = COALESCE($6, status), updated_at = $5 WHERE id = $7";
+    let at = now();
+    on_tx!(tx, c => {
+        sqlx::query(SQL)
+            .bind(outcome.health_score)
+            .bind(outcome.consecutive_failures)
+            .bind(outcome.next_crawl_at)
+            .bind(outcome.error.as_deref())
+            .bind(at)
+            .bind(outcome.status.map(InstanceStatus::as_str))
+            .bind(instance_id)
+            .execute(&mut **c)
+            .await?;
+    });
+    if outcome.status.is_some() {
+        crate::feed::append_changes(tx, &[(Entity::Instance, instance_id)], at).await?;
+    }
+    Ok(())
 }
 
 /// Saves the crawler's state in `tx` if `worker` holds the instance's lease.

@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::db::{Backend, Store};
+use crate::db::{Backend, Store, Tx};
 use crate::error::Result;
 use crate::model::{Instance, now};
 
@@ -106,12 +106,10 @@ impl Store {
 
     /// Gives an instance up, if `worker` still holds it. `false` otherwise.
     pub async fn release_lease(&self, id: i64, worker: &str) -> Result<bool> {
-        const SQL: &str = "UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL \
-            WHERE id = $1 AND lease_owner = $2";
-        let released = on_pool!(&self.write, p => {
-            sqlx::query(SQL).bind(id).bind(worker).execute(p).await?.rows_affected()
-        });
-        Ok(released == 1)
+        let mut tx = self.begin().await?;
+        let released = release_lease(&mut tx, id, worker).await?;
+        tx.commit().await?;
+        Ok(released)
     }
 
     /// Gives up every lease held under `worker`'s name: a worker starting
@@ -130,6 +128,16 @@ impl Store {
             FROM instances WHERE id = $1 AND lease_owner IS NOT NULL";
         Ok(on_pool!(&self.read, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?))
     }
+}
+
+/// Gives an instance up in `tx`, if `worker` still holds it. `false` otherwise.
+pub(crate) async fn release_lease(tx: &mut Tx, id: i64, worker: &str) -> Result<bool> {
+    const SQL: &str = "UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL \
+        WHERE id = $1 AND lease_owner = $2";
+    let released = on_tx!(tx, c => {
+        sqlx::query(SQL).bind(id).bind(worker).execute(&mut **c).await?.rows_affected()
+    });
+    Ok(released == 1)
 }
 
 /// The clause that makes concurrent claimers skip each other's rows: the

@@ -47,7 +47,7 @@ pub use address::{AddressError, InstanceAddress, is_public_ip};
 pub use audit::{AuditEntry, AuditFilter};
 pub use backup::{Contents, Restored};
 pub use blocks::{Block, NewBlock, normalize_block_target};
-pub use crawl_state::CrawlOutcome;
+pub use crawl_state::{CrawlEnd, CrawlOutcome};
 pub use db::{Backend, Store, StoreConfig, redact_url};
 pub use documents::{ActorSummary, ChannelDocument, VideoDocument, VideoOwner};
 pub use error::EditConflict;

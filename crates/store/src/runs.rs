@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Backend, Store};
+use crate::db::{Backend, Store, Tx};
 use crate::error::Result;
 use crate::model::{CrawlRunKind, CrawlRunStatus, now};
 
@@ -123,27 +123,9 @@ impl Store {
         counters: &CrawlRunCounters,
         error: Option<&str>,
     ) -> Result<()> {
-        const SQL: &str = "UPDATE crawl_runs SET status = $1, finished_at = $2, requests = $3, \
-            pages = $4, videos_new = $5, videos_updated = $6, videos_deleted = $7, \
-            items_skipped = $8, errors = $9, latency_ms_total = $10, error = $11 WHERE id = $12";
-        on_pool!(&self.write, p => {
-            sqlx::query(SQL)
-                .bind(status.as_str())
-                .bind(now())
-                .bind(counters.requests)
-                .bind(counters.pages)
-                .bind(counters.videos_new)
-                .bind(counters.videos_updated)
-                .bind(counters.videos_deleted)
-                .bind(counters.items_skipped)
-                .bind(counters.errors)
-                .bind(counters.latency_ms_total)
-                .bind(error)
-                .bind(run_id)
-                .execute(p)
-                .await?;
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        finish_crawl_run(&mut tx, run_id, status, counters, error).await?;
+        tx.commit().await
     }
 
     /// Marks runs left `running` by a worker that stopped (crashed) as
@@ -156,4 +138,35 @@ impl Store {
         });
         Ok(result)
     }
+}
+
+/// Records how a run ended, in `tx`.
+pub(crate) async fn finish_crawl_run(
+    tx: &mut Tx,
+    run_id: i64,
+    status: CrawlRunStatus,
+    counters: &CrawlRunCounters,
+    error: Option<&str>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE crawl_runs SET status = $1, finished_at = $2, requests = $3, \
+        pages = $4, videos_new = $5, videos_updated = $6, videos_deleted = $7, \
+        items_skipped = $8, errors = $9, latency_ms_total = $10, error = $11 WHERE id = $12";
+    on_tx!(tx, c => {
+        sqlx::query(SQL)
+            .bind(status.as_str())
+            .bind(now())
+            .bind(counters.requests)
+            .bind(counters.pages)
+            .bind(counters.videos_new)
+            .bind(counters.videos_updated)
+            .bind(counters.videos_deleted)
+            .bind(counters.items_skipped)
+            .bind(counters.errors)
+            .bind(counters.latency_ms_total)
+            .bind(error)
+            .bind(run_id)
+            .execute(&mut **c)
+            .await?;
+    });
+    Ok(())
 }

@@ -65,7 +65,6 @@ async fn only_due_approved_unleased_instances_are_claimed(store: Store) {
         health_score: 100,
         consecutive_failures: 0,
         next_crawl_at: Utc::now() + MINUTE,
-        full_sweep_completed_at: None,
         status: None,
     };
     store
@@ -188,7 +187,113 @@ async fn the_taker_marks_the_lost_workers_run_interrupted(store: Store) {
     assert_eq!(runs[1].kind, CrawlRunKind::Sweep);
 }
 
+async fn a_crawl_ends_in_one_step_and_a_sweep_is_saved_with_its_completion(store: Store) {
+    let [failing, succeeding, interrupted] =
+        <[Instance; 3]>::try_from(approved(&store, 3).await).unwrap();
+    for instance in [&failing, &succeeding, &interrupted] {
+        store
+            .claim_instance(instance.id, "a", MINUTE)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let counters = CrawlRunCounters {
+        pages: 3,
+        ..CrawlRunCounters::default()
+    };
+    let at = Utc::now();
+    let outcome = |error: Option<&str>| CrawlOutcome {
+        error: error.map(str::to_owned),
+        health_score: 40,
+        consecutive_failures: i64::from(error.is_some()),
+        next_crawl_at: at + MINUTE,
+        status: None,
+    };
+
+    // A failure is recorded with its run; then a success clears it.
+    let run = store
+        .start_crawl_run(failing.id, CrawlRunKind::Sweep, "a")
+        .await
+        .unwrap();
+    let failed = outcome(Some("HTTP 500"));
+    let end = CrawlEnd {
+        run_id: Some(run),
+        status: CrawlRunStatus::Failed,
+        counters: &counters,
+        error: Some("HTTP 500"),
+        outcome: Some(&failed),
+    };
+    store.end_crawl(failing.id, "a", &end).await.unwrap();
+    let after = store.instance(failing.id).await.unwrap().unwrap();
+    assert_eq!(after.last_error.as_deref(), Some("HTTP 500"));
+    assert_eq!(after.consecutive_failures, 1);
+    assert_eq!(store.lease(failing.id).await.unwrap(), None, "released");
+    let runs = store.crawl_runs(failing.id).await.unwrap();
+    assert_eq!((runs[0].status, runs[0].pages), (CrawlRunStatus::Failed, 3));
+
+    // A sweep saved with its completion, then the end of the crawl.
+    store
+        .save_swept_crawl_state(succeeding.id, "a", &serde_json::json!({"sweep": null}), at)
+        .await
+        .unwrap();
+    let swept = store.instance(succeeding.id).await.unwrap().unwrap();
+    assert!(
+        swept.last_full_sweep_at.is_some(),
+        "the sweep is recorded with the state"
+    );
+    assert!(
+        swept.next_crawl_at.is_none(),
+        "still due until the crawl ends"
+    );
+    let fenced = store
+        .save_swept_crawl_state(succeeding.id, "b", &serde_json::json!({}), at)
+        .await;
+    assert!(matches!(fenced, Err(StoreError::LeaseLost)), "{fenced:?}");
+    let succeeded = outcome(None);
+    let end = CrawlEnd {
+        run_id: None,
+        status: CrawlRunStatus::Succeeded,
+        counters: &counters,
+        error: None,
+        outcome: Some(&succeeded),
+    };
+    store.end_crawl(succeeding.id, "a", &end).await.unwrap();
+    let after = store.instance(succeeding.id).await.unwrap().unwrap();
+    assert_eq!(after.next_crawl_at.map(|next| next > at), Some(true));
+    assert!(after.last_success_at.is_some());
+    assert_eq!(store.lease(succeeding.id).await.unwrap(), None, "released");
+
+    // An interruption changes nothing but the run and the lease: still due.
+    let run = store
+        .start_crawl_run(interrupted.id, CrawlRunKind::Sweep, "a")
+        .await
+        .unwrap();
+    let end = CrawlEnd {
+        run_id: Some(run),
+        status: CrawlRunStatus::Interrupted,
+        counters: &counters,
+        error: Some("interrupted"),
+        outcome: None,
+    };
+    store.end_crawl(interrupted.id, "a", &end).await.unwrap();
+    let due = store
+        .claim_due_instances("b", Utc::now(), MINUTE, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter().map(|instance| instance.id).collect::<Vec<_>>(),
+        [interrupted.id]
+    );
+    // Ending a crawl whose lease another worker took leaves that lease alone.
+    store.end_crawl(interrupted.id, "a", &end).await.unwrap();
+    assert_eq!(
+        store.lease(interrupted.id).await.unwrap().unwrap().owner,
+        "b"
+    );
+}
+
 crate::backend_tests!(
+    a_crawl_ends_in_one_step_and_a_sweep_is_saved_with_its_completion,
     two_claimers_never_get_the_same_instance,
     only_due_approved_unleased_instances_are_claimed,
     an_expired_lease_is_taken_over_and_the_old_holder_is_fenced,
