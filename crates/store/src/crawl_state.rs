@@ -78,17 +78,6 @@ impl Store {
         tx.commit().await
     }
 
-    /// Records the outcome of a crawl: health, last success or error, next crawl.
-    pub async fn record_crawl_outcome(
-        &self,
-        instance_id: i64,
-        outcome: &CrawlOutcome,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        record_crawl_outcome(&mut tx, instance_id, outcome).await?;
-        tx.commit().await
-    }
-
     /// Ends `worker`'s crawl of an instance in one transaction: the run's
     /// status and counters, the instance's outcome, and the lease given up.
     /// A worker killed at any point before leaves the instance due, with its

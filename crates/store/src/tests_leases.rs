@@ -67,10 +67,14 @@ async fn only_due_approved_unleased_instances_are_claimed(store: Store) {
         next_crawl_at: Utc::now() + MINUTE,
         status: None,
     };
-    store
-        .record_crawl_outcome(instances[1].id, &later)
-        .await
-        .unwrap();
+    let end = CrawlEnd {
+        run_id: None,
+        status: CrawlRunStatus::Succeeded,
+        counters: &CrawlRunCounters::default(),
+        error: None,
+        outcome: Some(&later),
+    };
+    store.end_crawl(instances[1].id, "a", &end).await.unwrap();
     let claimed = store
         .claim_due_instances("a", Utc::now(), MINUTE, 10)
         .await
