@@ -9,8 +9,9 @@
 //! into the window's score arrays (BM25 from the term's statistics, as
 //! Tantivy's own term scorer computes it), the groups' dis-max and the
 //! words' sums are made there, the words that select intersect (or unite) as
-//! bit masks, and only the documents left are checked against the filters
-//! and scored by the common words. A window starts where every selecting
+//! bit masks, the filters of a few terms are made masks of the same way,
+//! and only the documents left are checked against the other filters
+//! (ranges, long lists) and scored by the common words. A window starts where every selecting
 //! word has a document (strict) or where any has one (relaxed), so rare
 //! words still skip the rest.
 //!
@@ -23,6 +24,7 @@ use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Occur, Query, Score
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
+use crate::filters::Filter;
 use crate::matching::{Strictness, TIE_BREAKER, Text, Variant, Word};
 
 /// Documents per window: the score arrays (16 KiB each) stay in the cache.
@@ -33,23 +35,10 @@ const MASK_WORDS: usize = WINDOW / 64;
 type Mask = [u64; MASK_WORDS];
 
 /// A search's words with its filters (`Must` clauses select, `MustNot` ones exclude).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct TextMatch {
     pub text: Text,
-    pub filters: Vec<(Occur, Box<dyn Query>)>,
-}
-
-impl Clone for TextMatch {
-    fn clone(&self) -> Self {
-        Self {
-            text: self.text.clone(),
-            filters: self
-                .filters
-                .iter()
-                .map(|(occur, query)| (*occur, query.box_clone()))
-                .collect(),
-        }
-    }
+    pub filters: Vec<(Occur, Filter)>,
 }
 
 impl Query for TextMatch {
@@ -69,13 +58,27 @@ impl Query for TextMatch {
                 })
                 .collect()
         };
-        let filters = |occur: Occur| -> tantivy::Result<Vec<Box<dyn Weight>>> {
-            self.filters
-                .iter()
-                .filter(|(o, _)| *o == occur)
-                .map(|(_, query)| query.weight(scoring))
-                .collect()
-        };
+        // Filters only select: their weights need no statistics.
+        let unscored = EnableScoring::disabled_from_schema(scoring.schema());
+        let filters = self
+            .filters
+            .iter()
+            .map(|(occur, filter)| {
+                let weight = match filter {
+                    Filter::Terms(terms) => FilterWeight::Terms(
+                        terms
+                            .iter()
+                            .map(|term| VariantWeight::Term {
+                                term: term.clone(),
+                                bm25: None,
+                            })
+                            .collect(),
+                    ),
+                    Filter::Query(query) => FilterWeight::Query(query.weight(unscored)?),
+                };
+                Ok((*occur == Occur::Must, weight))
+            })
+            .collect::<tantivy::Result<_>>()?;
         Ok(Box::new(TextWeight {
             scored: scoring.is_scoring_enabled(),
             selecting: words(&self.text.selecting)?,
@@ -86,8 +89,7 @@ impl Query for TextMatch {
             } else {
                 Vec::new()
             },
-            must: filters(Occur::Must)?,
-            must_not: filters(Occur::MustNot)?,
+            filters,
         }))
     }
 }
@@ -159,6 +161,19 @@ impl VariantWeight {
     }
 }
 
+/// A filter's weight: a few terms read from their postings, or another query's.
+enum FilterWeight {
+    Terms(Vec<VariantWeight>),
+    Query(Box<dyn Weight>),
+}
+
+/// A filter on a segment: the masks of a few terms' postings, or another
+/// query's scorer that each candidate is sought in.
+enum FilterCursor {
+    Terms(Vec<Cursor>),
+    Query(Cursor),
+}
+
 /// A word's groups, each a list of variants.
 type WordWeight = Vec<Vec<VariantWeight>>;
 type WordCursors = Vec<Vec<Cursor>>;
@@ -168,8 +183,8 @@ struct TextWeight {
     selecting: Vec<WordWeight>,
     strict: bool,
     scoring: Vec<WordWeight>,
-    must: Vec<Box<dyn Weight>>,
-    must_not: Vec<Box<dyn Weight>>,
+    /// Each filter, and whether it selects (or excludes).
+    filters: Vec<(bool, FilterWeight)>,
 }
 
 impl TextWeight {
@@ -187,20 +202,29 @@ impl TextWeight {
                 })
                 .collect()
         };
-        let filters = |weights: &[Box<dyn Weight>]| -> tantivy::Result<Vec<Cursor>> {
-            weights
-                .iter()
-                .map(|w| Ok(Cursor::Scorer(w.scorer(reader, boost)?)))
-                .collect()
-        };
+        let filters = self.filters.iter().map(|(must, weight)| {
+            let cursor = match weight {
+                FilterWeight::Terms(terms) => {
+                    let cursors = terms.iter().map(|v| v.cursor(reader, boost));
+                    FilterCursor::Terms(
+                        cursors
+                            .filter_map(Result::transpose)
+                            .collect::<Result<_, _>>()?,
+                    )
+                }
+                FilterWeight::Query(weight) => {
+                    FilterCursor::Query(Cursor::Scorer(weight.scorer(reader, boost)?))
+                }
+            };
+            Ok((*must, cursor))
+        });
         // A small segment (a recent commit) needs no more than its size.
         let window = WINDOW.min(reader.max_doc() as usize);
         let mut scorer = TextScorer {
             selecting: words(&self.selecting)?,
             strict: self.strict,
             scoring: words(&self.scoring)?,
-            must: filters(&self.must)?,
-            must_not: filters(&self.must_not)?,
+            filters: filters.collect::<tantivy::Result<_>>()?,
             max_doc: reader.max_doc(),
             scratch: Scratch::new(self.scored, window),
             docs: Vec::with_capacity(window),
@@ -458,8 +482,8 @@ struct TextScorer {
     selecting: Vec<WordCursors>,
     strict: bool,
     scoring: Vec<WordCursors>,
-    must: Vec<Cursor>,
-    must_not: Vec<Cursor>,
+    /// Each filter, and whether it selects (or excludes).
+    filters: Vec<(bool, FilterCursor)>,
     max_doc: DocId,
     scratch: Scratch,
     /// The current window's matches and their scores.
@@ -530,19 +554,32 @@ impl TextScorer {
                 break;
             }
         }
+        for (must, filter) in &mut self.filters {
+            let FilterCursor::Terms(terms) = filter else {
+                continue;
+            };
+            if scratch.matched.iter().all(|bits| *bits == 0) {
+                break;
+            }
+            let mut held = [0; MASK_WORDS];
+            for cursor in terms.iter_mut() {
+                cursor.drain(base, end, |offset, _| set(&mut held, offset));
+            }
+            for (matched, held) in scratch.matched.iter_mut().zip(&held) {
+                *matched &= if *must { *held } else { !*held };
+            }
+        }
         scratch.candidates.clear();
         scratch
             .candidates
             .extend(ones(&scratch.matched).map(|offset| offset as u32));
-        for filter in &mut self.must {
+        for (must, filter) in &mut self.filters {
+            let FilterCursor::Query(cursor) = filter else {
+                continue;
+            };
             scratch
                 .candidates
-                .retain(|&offset| filter.seek(base + offset) == base + offset);
-        }
-        for filter in &mut self.must_not {
-            scratch
-                .candidates
-                .retain(|&offset| filter.seek(base + offset) != base + offset);
+                .retain(|&offset| (cursor.seek(base + offset) == base + offset) == *must);
         }
         for &offset in &scratch.candidates {
             let doc = base + offset;
