@@ -156,6 +156,17 @@ async fn windows_find_what_the_tree_of_queries_finds() {
             duration_max: Some(1800),
             ..VideoQuery::default()
         },
+        // Terms of several fields, selecting and excluding; a list too long
+        // to read term by term (a `TermSetQuery`).
+        VideoQuery {
+            nsfw: NsfwFilter::Both,
+            blocked_hosts: vec!["media.example".into()],
+            blocked_accounts: (0..20)
+                .map(|n| format!("nobody{n}@nowhere.example"))
+                .collect(),
+            category_one_of: vec![1, 2, 4],
+            ..VideoQuery::default()
+        },
     ];
     let mut compared = 0;
     for search in searches {
