@@ -9,11 +9,11 @@
 //! into the window's score arrays (BM25 from the term's statistics, as
 //! Tantivy's own term scorer computes it), the groups' dis-max and the
 //! words' sums are made there, the words that select intersect (or unite) as
-//! bit masks, the filters of a few terms are made masks of the same way,
-//! and only the documents left are checked against the other filters
-//! (ranges, long lists) and scored by the common words. A window starts where every selecting
-//! word has a document (strict) or where any has one (relaxed), so rare
-//! words still skip the rest.
+//! bit masks, the filters of a few terms are made masks the same way, and
+//! only the documents left are checked against the other filters (ranges,
+//! long lists) and scored by the common words. A window starts where every
+//! selecting word has a document (strict) or where any has one (relaxed), so
+//! rare words still skip the rest.
 //!
 //! The matches and their scores are those of the tree (up to the order in
 //! which floating-point scores add up); see the tests.
