@@ -1,7 +1,9 @@
 //! Facet counts over every match of a search: language, category, duration range, instance.
 //!
 //! Counts are kept per segment by term ordinal (no string work per
-//! document) and turned into names once per segment.
+//! document) and turned into names once per segment. Matches are counted a
+//! batch at a time: a column read for many documents at once costs less
+//! than one per document.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,8 @@ use crate::results::Facets;
 
 /// Category ids counted in an array rather than a map.
 const COMMON_CATEGORIES: usize = 64;
+/// Matches counted together.
+const BATCH: usize = 256;
 
 /// Counts the matches of a video search by facet.
 pub(crate) struct FacetCollector;
@@ -30,6 +34,10 @@ pub(crate) struct SegmentFacets {
     other_categories: BTreeMap<i64, u64>,
     duration: Option<Column<i64>>,
     durations: [u64; 3],
+    /// Matches not counted yet, and a batch's values.
+    pending: Vec<DocId>,
+    ords: Vec<Option<u64>>,
+    values: Vec<Option<i64>>,
 }
 
 fn str_counts(column: &Option<StrColumn>) -> Vec<u64> {
@@ -60,6 +68,9 @@ impl Collector for FacetCollector {
             other_categories: BTreeMap::new(),
             duration: fast.column_opt::<i64>("duration")?,
             durations: [0; 3],
+            pending: Vec::with_capacity(BATCH),
+            ords: vec![None; BATCH],
+            values: vec![None; BATCH],
         })
     }
 
@@ -92,11 +103,61 @@ impl Collector for FacetCollector {
     }
 }
 
-fn count_ord(column: &Option<StrColumn>, counts: &mut [u64], doc: DocId) {
-    if let Some(ord) = column.as_ref().and_then(|c| c.ords().first(doc))
-        && let Some(count) = counts.get_mut(ord as usize)
-    {
-        *count += 1;
+/// Counts the ordinals of a batch of documents.
+fn count_ords(
+    column: &Option<StrColumn>,
+    counts: &mut [u64],
+    docs: &[DocId],
+    ords: &mut [Option<u64>],
+) {
+    let Some(column) = column else {
+        return;
+    };
+    let ords = &mut ords[..docs.len()];
+    ords.fill(None);
+    column.ords().first_vals(docs, ords);
+    for ord in ords.iter().flatten() {
+        if let Some(count) = counts.get_mut(*ord as usize) {
+            *count += 1;
+        }
+    }
+}
+
+/// The values of a batch of documents.
+fn values<'a>(
+    column: &Option<Column<i64>>,
+    docs: &[DocId],
+    values: &'a mut [Option<i64>],
+) -> &'a [Option<i64>] {
+    let values = &mut values[..docs.len()];
+    values.fill(None);
+    if let Some(column) = column {
+        column.first_vals(docs, values);
+    }
+    values
+}
+
+impl SegmentFacets {
+    fn count_pending(&mut self) {
+        let docs = &self.pending;
+        count_ords(&self.language, &mut self.languages, docs, &mut self.ords);
+        count_ords(&self.host, &mut self.hosts, docs, &mut self.ords);
+        for category in values(&self.category, docs, &mut self.values)
+            .iter()
+            .flatten()
+        {
+            match usize::try_from(*category) {
+                Ok(i) if i < COMMON_CATEGORIES => self.common_categories[i] += 1,
+                _ => *self.other_categories.entry(*category).or_default() += 1,
+            }
+        }
+        for duration in values(&self.duration, docs, &mut self.values)
+            .iter()
+            .flatten()
+        {
+            self.durations[DurationRange::of(*duration) as usize] += 1;
+        }
+        self.pending.clear();
     }
 }
 
@@ -129,20 +190,23 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = Facets;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        count_ord(&self.language, &mut self.languages, doc);
-        count_ord(&self.host, &mut self.hosts, doc);
-        if let Some(category) = self.category.as_ref().and_then(|c| c.first(doc)) {
-            match usize::try_from(category) {
-                Ok(i) if i < COMMON_CATEGORIES => self.common_categories[i] += 1,
-                _ => *self.other_categories.entry(category).or_default() += 1,
-            }
-        }
-        if let Some(duration) = self.duration.as_ref().and_then(|c| c.first(doc)) {
-            self.durations[DurationRange::of(duration) as usize] += 1;
+        self.pending.push(doc);
+        if self.pending.len() == BATCH {
+            self.count_pending();
         }
     }
 
-    fn harvest(self) -> Facets {
+    fn collect_block(&mut self, docs: &[DocId]) {
+        for batch in docs.chunks(BATCH) {
+            if self.pending.len() + batch.len() > BATCH {
+                self.count_pending();
+            }
+            self.pending.extend_from_slice(batch);
+        }
+    }
+
+    fn harvest(mut self) -> Facets {
+        self.count_pending();
         Facets {
             languages: named(self.language, self.languages),
             hosts: named(self.host, self.hosts),
@@ -158,6 +222,106 @@ impl SegmentCollector for SegmentFacets {
                 .iter()
                 .map(|range| (*range, self.durations[*range as usize]))
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::indexer::NoMergePolicy;
+    use tantivy::query::{AllQuery, TermQuery};
+    use tantivy::schema::{FAST, INDEXED, IndexRecordOption, STRING, Schema};
+    use tantivy::{Index, IndexWriter, Term, doc};
+
+    use super::*;
+
+    /// Counted a match at a time (beside a scoring collector) or a block at
+    /// a time (alone), over segments larger than a batch and a partial one,
+    /// the facets are the same, and add up to the matches.
+    #[test]
+    fn facets_count_every_match_by_batch_or_by_match() {
+        let mut schema = Schema::builder();
+        let parity = schema.add_text_field("parity", STRING);
+        schema.add_text_field("language", STRING | FAST);
+        schema.add_text_field("host", STRING | FAST);
+        schema.add_i64_field("category", INDEXED | FAST);
+        schema.add_i64_field("duration", FAST);
+        let schema = schema.build();
+        let field = |name: &str| schema.get_field(name).unwrap();
+        let index = Index::create_in_ram(schema.clone());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        for n in 0..1_300_i64 {
+            let mut document = doc!(
+                parity => if n % 2 == 0 { "even" } else { "odd" },
+                field("host") => format!("host{}.example", n % 7),
+                field("duration") => (n * 37) % 3_000,
+            );
+            if n % 5 != 0 {
+                document.add_text(field("language"), ["fr", "en", "it"][(n % 3) as usize]);
+            }
+            if n % 4 != 0 {
+                // Common ids, and a plugin's beyond the array.
+                document.add_i64(
+                    field("category"),
+                    if n % 11 == 0 { 100 + n % 3 } else { n % 18 },
+                );
+            }
+            writer.add_document(document).unwrap();
+            if n % 600 == 599 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        let even = TermQuery::new(
+            Term::from_field_text(parity, "even"),
+            IndexRecordOption::Basic,
+        );
+        // Each query, and which of the numbered documents it matches.
+        type Case<'a> = (&'a dyn tantivy::query::Query, fn(i64) -> bool);
+        let queries: [Case<'_>; 2] = [(&even, |n| n % 2 == 0), (&AllQuery, |_| true)];
+        for (query, matches) in queries {
+            let matched = |counted: fn(i64) -> bool| {
+                (0..1_300_i64)
+                    .filter(|n| matches(*n) && counted(*n))
+                    .count() as u64
+            };
+            let (by_block, total) = searcher.search(query, &(FacetCollector, Count)).unwrap();
+            let (_, by_match, _) = searcher
+                .search(
+                    query,
+                    &(
+                        TopDocs::with_limit(1).order_by_score(),
+                        FacetCollector,
+                        Count,
+                    ),
+                )
+                .unwrap();
+            assert_eq!(by_block, by_match);
+            let total = total as u64;
+            assert_eq!(total, matched(|_| true));
+            assert_eq!(by_block.hosts.values().sum::<u64>(), total);
+            assert_eq!(
+                by_block.durations.iter().map(|(_, n)| n).sum::<u64>(),
+                total
+            );
+            let languages: u64 = by_block.languages.values().sum();
+            assert_eq!(languages, matched(|n| n % 5 != 0));
+            assert_eq!(
+                by_block.languages["fr"],
+                matched(|n| n % 5 != 0 && n % 3 == 0)
+            );
+            assert_eq!(
+                by_block.categories.values().sum::<u64>(),
+                matched(|n| n % 4 != 0)
+            );
+            assert_eq!(
+                by_block.categories[&100],
+                matched(|n| n % 4 != 0 && n % 11 == 0 && n % 3 == 0)
+            );
         }
     }
 }
