@@ -103,32 +103,15 @@ impl Collector for FacetCollector {
     }
 }
 
-/// Counts the ordinals of a batch of documents.
-fn count_ords(
-    column: &Option<StrColumn>,
-    counts: &mut [u64],
+/// The first values of a batch of documents in a column (none without one).
+fn first_values<'a, T>(
+    column: Option<&Column<T>>,
     docs: &[DocId],
-    ords: &mut [Option<u64>],
-) {
-    let Some(column) = column else {
-        return;
-    };
-    let ords = &mut ords[..docs.len()];
-    ords.fill(None);
-    column.ords().first_vals(docs, ords);
-    for ord in ords.iter().flatten() {
-        if let Some(count) = counts.get_mut(*ord as usize) {
-            *count += 1;
-        }
-    }
-}
-
-/// The values of a batch of documents.
-fn values<'a>(
-    column: &Option<Column<i64>>,
-    docs: &[DocId],
-    values: &'a mut [Option<i64>],
-) -> &'a [Option<i64>] {
+    values: &'a mut [Option<T>],
+) -> &'a [Option<T>]
+where
+    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
+{
     let values = &mut values[..docs.len()];
     values.fill(None);
     if let Some(column) = column {
@@ -137,12 +120,27 @@ fn values<'a>(
     values
 }
 
+/// Counts the term ordinals of a batch of documents.
+fn count_ords(
+    column: &Option<StrColumn>,
+    counts: &mut [u64],
+    docs: &[DocId],
+    ords: &mut [Option<u64>],
+) {
+    let column = column.as_ref().map(|column| column.ords());
+    for ord in first_values(column, docs, ords).iter().flatten() {
+        if let Some(count) = counts.get_mut(*ord as usize) {
+            *count += 1;
+        }
+    }
+}
+
 impl SegmentFacets {
     fn count_pending(&mut self) {
         let docs = &self.pending;
         count_ords(&self.language, &mut self.languages, docs, &mut self.ords);
         count_ords(&self.host, &mut self.hosts, docs, &mut self.ords);
-        for category in values(&self.category, docs, &mut self.values)
+        for category in first_values(self.category.as_ref(), docs, &mut self.values)
             .iter()
             .flatten()
         {
@@ -151,7 +149,7 @@ impl SegmentFacets {
                 _ => *self.other_categories.entry(*category).or_default() += 1,
             }
         }
-        for duration in values(&self.duration, docs, &mut self.values)
+        for duration in first_values(self.duration.as_ref(), docs, &mut self.values)
             .iter()
             .flatten()
         {
