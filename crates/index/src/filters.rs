@@ -48,15 +48,13 @@ impl Filter {
     }
 
     fn into_query(self) -> Box<dyn Query> {
+        let term =
+            |term| -> Box<dyn Query> { Box::new(TermQuery::new(term, IndexRecordOption::Basic)) };
         match self {
-            Self::Terms(terms) => Box::new(BooleanQuery::union(
-                terms
-                    .into_iter()
-                    .map(|term| -> Box<dyn Query> {
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-                    })
-                    .collect(),
-            )),
+            Self::Terms(mut terms) if terms.len() == 1 => term(terms.remove(0)),
+            Self::Terms(terms) => {
+                Box::new(BooleanQuery::union(terms.into_iter().map(term).collect()))
+            }
             Self::Query(query) => query,
         }
     }
