@@ -4,7 +4,7 @@
 //! de-duplicated), a deletion pulls them up (one may be skipped). An
 //! incremental pass only reads down to the watermark of the last complete
 //! pass, so an interrupted pass is simply redone. A sweep saves its offset
-//! after each page and resumes from it; when it reaches the end, videos it
+//! with each write and resumes from it; when it reaches the end, videos it
 //! did not see are checked one by one and deleted only if the instance says
 //! they are gone (404), so neither a shifted page nor a failure deletes
 //! anything by mistake.
@@ -14,6 +14,12 @@
 //! which an instance must serve one after the other. A sweep's offset is
 //! saved only after the page before it is committed, and a pass waits for the
 //! page in flight before it returns, whatever the outcome.
+//!
+//! A sweep writes its pages [`PAGES_PER_WRITE`] at a time, in one
+//! transaction with the offset after them: on SQLite, whose one writer every
+//! instance's pages queue for, a first crawl of a large instance then makes
+//! fewer, larger transactions. A sweep stopped between two writes reads the
+//! pages since the last one again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -134,6 +140,8 @@ impl VideoAnswer for VideoExtras {
 const MAX_REPEATED_PAGES: u32 = 3;
 /// Details fetched for videos left without them, per crawl.
 const DETAILS_BACKLOG_PER_CRAWL: i64 = 500;
+/// List pages a sweep writes in one transaction (each holds up to 100 videos).
+const PAGES_PER_WRITE: u32 = 4;
 
 pub(crate) struct Pass<'a> {
     pub store: &'a Store,
@@ -211,6 +219,7 @@ impl<'a> Pass<'a> {
         let mut newest = None;
         let mut repeated_pages = 0;
         let mut in_flight = None;
+        let mut grouped = Grouped::default();
         let mut listed = list_page(session, cancel, progress.next_start).await?;
         loop {
             let before = self.seen.len();
@@ -235,7 +244,13 @@ impl<'a> Pass<'a> {
                 return Err(PassError::Repeating);
             }
             progress.next_start = next_start;
-            in_flight = Some(self.writer().write_swept(read.records, progress.clone()));
+            grouped.add(read.records);
+            // The last page, or the next one unreadable: keep what was read.
+            let stopping = !matches!(next, Some(Ok(_)));
+            if stopping || grouped.pages == PAGES_PER_WRITE {
+                let records = std::mem::take(&mut grouped).records;
+                in_flight = Some(self.writer().write_swept(records, progress.clone()));
+            }
             if read.received < u64::from(peertube::MAX_COUNT) {
                 break;
             }
@@ -456,6 +471,29 @@ impl<'a> Pass<'a> {
             Err(PassError::Cancelled)
         } else {
             Ok(())
+        }
+    }
+}
+
+/// The records of a sweep's pages read since its last write.
+#[derive(Default)]
+struct Grouped {
+    pages: u32,
+    /// `None` while none of these pages left anything to write.
+    records: Option<PageRecords>,
+}
+
+impl Grouped {
+    fn add(&mut self, page: Option<PageRecords>) {
+        self.pages += 1;
+        match (&mut self.records, page) {
+            (Some(records), Some(page)) => {
+                records.accounts.extend(page.accounts);
+                records.channels.extend(page.channels);
+                records.videos.extend(page.videos);
+            }
+            (records, page @ Some(_)) => *records = page,
+            (_, None) => {}
         }
     }
 }
