@@ -240,16 +240,19 @@ impl<'a> Pass<'a> {
             } else {
                 0
             };
-            if repeated_pages >= MAX_REPEATED_PAGES {
-                return Err(PassError::Repeating);
-            }
+            let repeating = repeated_pages >= MAX_REPEATED_PAGES;
             progress.next_start = next_start;
             grouped.add(read.records);
-            // The last page, or the next one unreadable: keep what was read.
-            let stopping = !matches!(next, Some(Ok(_)));
+            // The last page, an unreadable next one or an instance that
+            // ignores `start`: what was read is kept all the same.
+            let stopping = repeating || !matches!(next, Some(Ok(_)));
             if stopping || grouped.pages == PAGES_PER_WRITE {
                 let records = std::mem::take(&mut grouped).records;
                 in_flight = Some(self.writer().write_swept(records, progress.clone()));
+            }
+            if repeating {
+                self.count_written(settle(in_flight).await?);
+                return Err(PassError::Repeating);
             }
             if read.received < u64::from(peertube::MAX_COUNT) {
                 break;
