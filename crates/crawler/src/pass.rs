@@ -489,14 +489,11 @@ struct Grouped {
 impl Grouped {
     fn add(&mut self, page: Option<PageRecords>) {
         self.pages += 1;
-        match (&mut self.records, page) {
-            (Some(records), Some(page)) => {
-                records.accounts.extend(page.accounts);
-                records.channels.extend(page.channels);
-                records.videos.extend(page.videos);
-            }
-            (records, page @ Some(_)) => *records = page,
-            (_, None) => {}
+        if let Some(page) = page {
+            let records = self.records.get_or_insert_default();
+            records.accounts.extend(page.accounts);
+            records.channels.extend(page.channels);
+            records.videos.extend(page.videos);
         }
     }
 }
