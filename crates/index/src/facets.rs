@@ -6,11 +6,13 @@
 //! than one per document.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::columns::{Columns, SegmentColumns};
 use crate::query::DurationRange;
 use crate::results::Facets;
 
@@ -20,19 +22,19 @@ const COMMON_CATEGORIES: usize = 64;
 const BATCH: usize = 256;
 
 /// Counts the matches of a video search by facet.
-pub(crate) struct FacetCollector;
+#[derive(Clone)]
+pub(crate) struct FacetCollector {
+    pub columns: Arc<Columns>,
+}
 
 pub(crate) struct SegmentFacets {
-    language: Option<StrColumn>,
+    columns: Arc<SegmentColumns>,
     languages: Vec<u64>,
-    host: Option<StrColumn>,
     hosts: Vec<u64>,
-    category: Option<Column<i64>>,
     /// Counts of the categories `0..COMMON_CATEGORIES` (PeerTube's are 1 to 18)…
     common_categories: [u64; COMMON_CATEGORIES],
     /// …and of any other (a plugin's), in a map: a map lookup per document costs more.
     other_categories: BTreeMap<i64, u64>,
-    duration: Option<Column<i64>>,
     durations: [u64; 3],
     /// Matches not counted yet, and a batch's values.
     pending: Vec<DocId>,
@@ -55,18 +57,13 @@ impl Collector for FacetCollector {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
-        let fast = segment.fast_fields();
-        let language = fast.str("language")?;
-        let host = fast.str("host")?;
+        let columns = self.columns.of(segment)?;
         Ok(SegmentFacets {
-            languages: str_counts(&language),
-            hosts: str_counts(&host),
-            language,
-            host,
-            category: fast.column_opt::<i64>("category")?,
+            languages: str_counts(&columns.language),
+            hosts: str_counts(&columns.host),
+            columns,
             common_categories: [0; COMMON_CATEGORIES],
             other_categories: BTreeMap::new(),
-            duration: fast.column_opt::<i64>("duration")?,
             durations: [0; 3],
             pending: Vec::with_capacity(BATCH),
             ords: vec![None; BATCH],
@@ -138,9 +135,10 @@ fn count_ords(
 impl SegmentFacets {
     fn count_pending(&mut self) {
         let docs = &self.pending;
-        count_ords(&self.language, &mut self.languages, docs, &mut self.ords);
-        count_ords(&self.host, &mut self.hosts, docs, &mut self.ords);
-        for category in first_values(self.category.as_ref(), docs, &mut self.values)
+        let columns = &*self.columns;
+        count_ords(&columns.language, &mut self.languages, docs, &mut self.ords);
+        count_ords(&columns.host, &mut self.hosts, docs, &mut self.ords);
+        for category in first_values(columns.category.as_ref(), docs, &mut self.values)
             .iter()
             .flatten()
         {
@@ -149,7 +147,7 @@ impl SegmentFacets {
                 _ => *self.other_categories.entry(*category).or_default() += 1,
             }
         }
-        for duration in first_values(self.duration.as_ref(), docs, &mut self.values)
+        for duration in first_values(columns.duration.as_ref(), docs, &mut self.values)
             .iter()
             .flatten()
         {
@@ -163,7 +161,7 @@ impl SegmentFacets {
 /// order: the dictionary is read block by block, once, where looking each one
 /// up alone would decompress its block again (a `ZSTD` context each time; the
 /// hosts facet alone has hundreds of ordinals).
-fn named(column: Option<StrColumn>, counts: Vec<u64>) -> BTreeMap<String, u64> {
+fn named(column: Option<&StrColumn>, counts: Vec<u64>) -> BTreeMap<String, u64> {
     let mut named = BTreeMap::new();
     let Some(column) = column else {
         return named;
@@ -206,8 +204,8 @@ impl SegmentCollector for SegmentFacets {
     fn harvest(mut self) -> Facets {
         self.count_pending();
         Facets {
-            languages: named(self.language, self.languages),
-            hosts: named(self.host, self.hosts),
+            languages: named(self.columns.language.as_ref(), self.languages),
+            hosts: named(self.columns.host.as_ref(), self.hosts),
             categories: self
                 .common_categories
                 .iter()
@@ -281,19 +279,22 @@ mod tests {
         // Each query, and which of the numbered documents it matches.
         type Case<'a> = (&'a dyn tantivy::query::Query, fn(i64) -> bool);
         let queries: [Case<'_>; 2] = [(&even, |n| n % 2 == 0), (&AllQuery, |_| true)];
+        let facets = FacetCollector {
+            columns: Arc::default(),
+        };
         for (query, matches) in queries {
             let matched = |counted: fn(i64) -> bool| {
                 (0..1_300_i64)
                     .filter(|n| matches(*n) && counted(*n))
                     .count() as u64
             };
-            let (by_block, total) = searcher.search(query, &(FacetCollector, Count)).unwrap();
+            let (by_block, total) = searcher.search(query, &(facets.clone(), Count)).unwrap();
             let (_, by_match, _) = searcher
                 .search(
                     query,
                     &(
                         TopDocs::with_limit(1).order_by_score(),
-                        FacetCollector,
+                        facets.clone(),
                         Count,
                     ),
                 )

@@ -15,6 +15,7 @@
 
 pub mod analyzers;
 mod build;
+mod columns;
 mod document;
 mod error;
 mod facets;

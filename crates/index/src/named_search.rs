@@ -123,7 +123,7 @@ impl Searcher {
         let boosts = Boosts::new(Vec::new(), has_text);
         let mut found = (0, Vec::new(), None);
         for full in attempts {
-            found = collect(&searcher, &*full, page, &boosts, false)?;
+            found = collect(&searcher, &live.columns, &*full, page, &boosts, false)?;
             if found.0 > 0 {
                 break;
             }

@@ -5,9 +5,12 @@
 //! than the factor's ceiling ([`MAX_FACTOR`]).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use tantivy::columnar::Column;
-use tantivy::{DocId, Score, SegmentReader};
+use tantivy::{DocId, Score};
+
+use crate::columns::SegmentColumns;
 
 /// Weight of popularity (views, on a log scale saturating at a million).
 const POPULARITY: f32 = 0.25;
@@ -59,10 +62,7 @@ fn freshness(now: i64, at: i64) -> f32 {
 /// The boosts of one search on one segment: the columns they read, and the
 /// largest factor any of the segment's documents can reach.
 pub(crate) struct SegmentBoosts {
-    views: Option<Column<i64>>,
-    published: Option<Column<i64>>,
-    curated: Option<Column<bool>>,
-    languages: Option<Column<u64>>,
+    columns: Arc<SegmentColumns>,
     language_ords: HashSet<u64>,
     now: i64,
     has_text: bool,
@@ -71,16 +71,9 @@ pub(crate) struct SegmentBoosts {
 }
 
 impl SegmentBoosts {
-    pub fn new(boosts: &Boosts, segment: &SegmentReader) -> Self {
-        let fast = segment.fast_fields();
-        let column =
-            |name: &str| -> Option<Column<i64>> { fast.column_opt::<i64>(name).ok().flatten() };
-        let views = column("views");
-        let published = column("published_at");
-        let curated: Option<Column<bool>> = fast.column_opt::<bool>("curated").ok().flatten();
+    pub fn new(boosts: &Boosts, columns: Arc<SegmentColumns>) -> Self {
         let mut language_ords = HashSet::new();
-        let languages = fast.str("language").ok().flatten();
-        if let Some(languages) = &languages {
+        if let Some(languages) = &columns.language {
             for language in &boosts.languages {
                 if let Ok(Some(ord)) = languages.dictionary().term_ord(language.as_bytes()) {
                     language_ords.insert(ord);
@@ -88,10 +81,7 @@ impl SegmentBoosts {
             }
         }
         let mut boosts = Self {
-            views,
-            published,
-            curated,
-            languages: languages.map(|column| column.ords().clone()),
+            columns,
             language_ords,
             now: boosts.now,
             has_text: boosts.has_text,
@@ -105,14 +95,15 @@ impl SegmentBoosts {
     /// The largest factor of the segment, from its columns' extremes, summed
     /// in the order [`Self::factor`] sums (so rounding keeps it an upper bound).
     fn ceiling(&self) -> f32 {
+        let columns = &*self.columns;
         let mut factor = 1.0;
-        if let Some(views) = &self.views {
+        if let Some(views) = &columns.views {
             factor += POPULARITY * popularity(views.max_value());
         }
-        if let Some(published) = &self.published {
+        if let Some(published) = &columns.published_at {
             factor += FRESHNESS * freshness(self.now, published.max_value());
         }
-        if self.curated.as_ref().is_some_and(Column::max_value) {
+        if columns.curated.as_ref().is_some_and(Column::max_value) {
             factor += CURATED;
         }
         if !self.language_ords.is_empty() {
@@ -122,21 +113,23 @@ impl SegmentBoosts {
     }
 
     fn factor(&self, doc: DocId) -> f32 {
+        let columns = &*self.columns;
         let mut factor = 1.0;
-        if let Some(views) = &self.views {
+        if let Some(views) = &columns.views {
             factor += POPULARITY * popularity(views.first(doc).unwrap_or(0));
         }
-        if let Some(published) = &self.published
+        if let Some(published) = &columns.published_at
             && let Some(at) = published.first(doc)
         {
             factor += FRESHNESS * freshness(self.now, at);
         }
-        if self.curated.as_ref().and_then(|c| c.first(doc)) == Some(true) {
+        if columns.curated.as_ref().and_then(|c| c.first(doc)) == Some(true) {
             factor += CURATED;
         }
         if !self.language_ords.is_empty()
-            && let Some(ords) = &self.languages
-            && ords
+            && let Some(languages) = &columns.language
+            && languages
+                .ords()
                 .first(doc)
                 .is_some_and(|ord| self.language_ords.contains(&ord))
         {

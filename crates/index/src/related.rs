@@ -97,7 +97,14 @@ impl Searcher {
         let full = filters.with(Some(Box::new(BooleanQuery::union(clauses))));
         let mut boosts = Boosts::new(video.language.iter().map(|l| l.id.clone()).collect(), true);
         boosts.language_weight = SAME_LANGUAGE;
-        let (_, addresses, _) = collect(&searcher, &*full, &query_page(&query), &boosts, false)?;
+        let (_, addresses, _) = collect(
+            &searcher,
+            &live.columns,
+            &*full,
+            &query_page(&query),
+            &boosts,
+            false,
+        )?;
         read_page(&searcher, &addresses, |score, document| {
             Ok(Hit {
                 score,

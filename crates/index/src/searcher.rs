@@ -18,6 +18,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analyzers::{Analyzers, stem_language};
+use crate::columns::Columns;
 use crate::error::{IndexError, Result};
 use crate::facets::FacetCollector;
 use crate::filters::video_filters;
@@ -44,6 +45,7 @@ pub(crate) struct LiveIndex {
     pub generation: String,
     pub reader: IndexReader,
     pub fields: Fields,
+    pub columns: Arc<Columns>,
     index: Index,
     meta: Mutex<Vec<u8>>,
 }
@@ -66,6 +68,7 @@ impl LiveIndex {
             generation,
             reader,
             fields,
+            columns: Arc::default(),
             index,
             meta: Mutex::new(meta),
         })
@@ -203,6 +206,7 @@ impl Searcher {
         for full in attempts {
             found = collect(
                 &searcher,
+                &live.columns,
                 &*full,
                 &query_page(&query),
                 &boosts,
@@ -351,12 +355,15 @@ type Found = (u64, Vec<(f32, DocAddress)>, Option<Facets>);
 /// Runs a query: total, one page of addresses with scores, and facets when asked.
 pub(crate) fn collect(
     searcher: &tantivy::Searcher,
+    columns: &Arc<Columns>,
     query: &dyn Query,
     page: &Page,
     boosts: &Boosts,
     with_facets: bool,
 ) -> Result<Found> {
-    let facets = with_facets.then_some(FacetCollector);
+    let facets = with_facets.then(|| FacetCollector {
+        columns: Arc::clone(columns),
+    });
     if page.count == 0 {
         let (total, facets) = searcher.search(query, &(Count, facets))?;
         return Ok((total as u64, Vec::new(), facets));
@@ -366,6 +373,7 @@ pub(crate) fn collect(
         SortKey::Score => {
             let collector = BoostedTop {
                 boosts: boosts.clone(),
+                columns: Arc::clone(columns),
                 limit: page.start + page.count,
             };
             // Scored on live documents only, so that every replica ranks alike.

@@ -8,15 +8,18 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::columns::Columns;
 use crate::ranking::{Boosts, SegmentBoosts};
 
 /// Collects the best `start + count` documents by boosted score, best first.
 pub(crate) struct BoostedTop {
     pub boosts: Boosts,
+    pub columns: Arc<Columns>,
     /// Documents kept: the page and every one before it.
     pub limit: usize,
 }
@@ -84,7 +87,7 @@ impl Collector for BoostedTop {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentTop> {
         Ok(SegmentTop {
-            boosts: SegmentBoosts::new(&self.boosts, reader),
+            boosts: SegmentBoosts::new(&self.boosts, self.columns.of(reader)?),
             segment,
             limit: self.limit,
             kept: BinaryHeap::with_capacity(self.limit + 1),
@@ -219,6 +222,7 @@ mod tests {
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(searcher.segment_readers().len(), 3);
+        let columns = Arc::new(Columns::default());
         let query = TermQuery::new(
             Term::from_field_text(name, "hiking"),
             IndexRecordOption::WithFreqs,
@@ -239,7 +243,8 @@ mod tests {
                     let boosts = boosts.clone();
                     let top = TopDocs::with_limit(count).and_offset(start).tweak_score(
                         move |segment: &SegmentReader| {
-                            let boosts = SegmentBoosts::new(&boosts, segment);
+                            let columns = crate::columns::SegmentColumns::open(segment).unwrap();
+                            let boosts = SegmentBoosts::new(&boosts, Arc::new(columns));
                             move |doc: DocId, score: Score| boosts.score(doc, score)
                         },
                     );
@@ -249,6 +254,7 @@ mod tests {
                 };
                 let collector = BoostedTop {
                     boosts: boosts.clone(),
+                    columns: Arc::clone(&columns),
                     limit: start + count,
                 };
                 let (kept, total) = searcher.search(&query, &(collector, Count)).unwrap();

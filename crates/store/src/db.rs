@@ -1,6 +1,7 @@
 //! Connection pools for SQLite or PostgreSQL, migrations, and the macros that run one query on either.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Result, StoreError};
+use crate::settings::SettingsCache;
 
 /// The SQLite writer's page cache: `-N` is N KiB (32 MiB).
 const WRITER_CACHE_SIZE: &str = "-32768";
@@ -124,6 +126,7 @@ pub struct Store {
     pub(crate) read: Pool,
     pub(crate) write: Pool,
     backend: Backend,
+    pub(crate) settings: Arc<SettingsCache>,
 }
 
 impl Store {
@@ -176,6 +179,7 @@ impl Store {
                 read: Pool::Sqlite(read),
                 write: Pool::Sqlite(write),
                 backend: Backend::Sqlite,
+                settings: Arc::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Plan every execution with the tables as they are: sqlx prepares
@@ -197,6 +201,7 @@ impl Store {
                 read: Pool::Postgres(pool.clone()),
                 write: Pool::Postgres(pool),
                 backend: Backend::Postgres,
+                settings: Arc::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))

@@ -1,4 +1,13 @@
 //! Site settings editable from the back office (about text per language, NSFW policies), stored as strings.
+//!
+//! Settings are read on hot paths (every search API request without `nsfw`,
+//! every public page), so a read is kept for [`SETTINGS_TTL`]: a change made
+//! through a store is seen at once by it and its clones, and by other
+//! processes on the same database within that time.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -20,6 +29,57 @@ pub const ABOUT_TEXT_PREFIX: &str = "about_text.";
 pub const DEFAULT_NSFW_POLICY_SITE: NsfwPolicy = NsfwPolicy::Hide;
 /// The search API's `nsfw` when the request and the settings say nothing.
 pub const DEFAULT_NSFW_API: NsfwApiDefault = NsfwApiDefault::False;
+
+/// How long a setting read from the database is used before it is read again.
+const SETTINGS_TTL: Duration = if cfg!(test) {
+    Duration::from_millis(200)
+} else {
+    Duration::from_secs(2)
+};
+/// Settings kept at most (the cache is emptied when full; about texts are per language).
+const MAX_CACHED_SETTINGS: usize = 256;
+
+/// Settings read recently, shared by a store's clones.
+#[derive(Debug, Default)]
+pub(crate) struct SettingsCache(Mutex<CachedSettings>);
+
+#[derive(Debug, Default)]
+struct CachedSettings {
+    /// Bumped by every write, so that a read that raced with one is not kept.
+    generation: u64,
+    values: HashMap<String, (Option<String>, Instant)>,
+}
+
+impl SettingsCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedSettings> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The value if it was read recently enough, or the generation to keep a fresh read under.
+    fn get(&self, key: &str) -> std::result::Result<Option<String>, u64> {
+        let cached = self.lock();
+        match cached.values.get(key) {
+            Some((value, read_at)) if read_at.elapsed() < SETTINGS_TTL => Ok(value.clone()),
+            _ => Err(cached.generation),
+        }
+    }
+
+    /// Keeps a value; a read (`generation` given) only if nothing was written since it started.
+    fn put(&self, key: &str, value: Option<String>, generation: Option<u64>) {
+        let mut cached = self.lock();
+        match generation {
+            Some(generation) if generation != cached.generation => return,
+            Some(_) => {}
+            None => cached.generation += 1,
+        }
+        if cached.values.len() >= MAX_CACHED_SETTINGS {
+            cached.values.clear();
+        }
+        cached
+            .values
+            .insert(key.to_owned(), (value, Instant::now()));
+    }
+}
 
 fn check_key(key: &str) -> Result<()> {
     let valid = (1..=64).contains(&key.len())
@@ -71,10 +131,17 @@ fn check_value(key: &str, value: &str) -> Result<()> {
 }
 
 impl Store {
-    /// A setting's value, if set.
+    /// A setting's value, if set (at most [`SETTINGS_TTL`] old when another process changed it).
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         const SQL: &str = "SELECT value FROM settings WHERE key = $1";
-        Ok(on_pool!(&self.read, p => sqlx::query_scalar(SQL).bind(key).fetch_optional(p).await?))
+        let generation = match self.settings.get(key) {
+            Ok(value) => return Ok(value),
+            Err(generation) => generation,
+        };
+        let value: Option<String> =
+            on_pool!(&self.read, p => sqlx::query_scalar(SQL).bind(key).fetch_optional(p).await?);
+        self.settings.put(key, value.clone(), Some(generation));
+        Ok(value)
     }
 
     /// When a setting last changed.
@@ -102,7 +169,9 @@ impl Store {
             details: serde_json::json!({ "length": value.chars().count() }),
         };
         write_audit(&mut tx, &audit, at).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.settings.put(key, Some(value.to_owned()), None);
+        Ok(())
     }
 
     /// The secret signing the site's anonymous form tokens: made at first
@@ -162,5 +231,74 @@ impl Store {
 
     pub async fn set_nsfw_default_api(&self, value: NsfwApiDefault, by: Option<i64>) -> Result<()> {
         self.set_setting(NSFW_DEFAULT_API, value.as_str(), by).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestStore;
+
+    #[test]
+    fn reads_are_kept_unless_a_write_came_in_between() {
+        let cache = SettingsCache::default();
+        let generation = cache.get("k").unwrap_err();
+        cache.put("k", Some("read".into()), Some(generation));
+        assert_eq!(cache.get("k"), Ok(Some("read".into())));
+
+        // A read that started before a write finishes after it: the write's value stays.
+        let stale = cache.get("other").unwrap_err();
+        cache.put("k", Some("written".into()), None);
+        cache.put("k", Some("read before the write".into()), Some(stale));
+        assert_eq!(cache.get("k"), Ok(Some("written".into())));
+
+        // An unset setting is kept as unset.
+        let generation = cache.get("unset").unwrap_err();
+        cache.put("unset", None, Some(generation));
+        assert_eq!(cache.get("unset"), Ok(None));
+    }
+
+    #[test]
+    fn a_full_cache_starts_again() {
+        let cache = SettingsCache::default();
+        for n in 0..=MAX_CACHED_SETTINGS {
+            cache.put(&format!("about_text.l{n}"), None, None);
+        }
+        assert_eq!(cache.lock().values.len(), 1);
+    }
+
+    /// A store sees its own writes at once, and another process's (another
+    /// store on the same database) once its read is older than the TTL.
+    async fn another_store_change_is_seen_after_the_ttl(test: &TestStore) {
+        let ours = &test.store;
+        let theirs = Store::open(&test.config).await.unwrap();
+        assert_eq!(ours.nsfw_default_api().await.unwrap(), DEFAULT_NSFW_API);
+        theirs
+            .set_nsfw_default_api(NsfwApiDefault::Both, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            theirs.nsfw_default_api().await.unwrap(),
+            NsfwApiDefault::Both
+        );
+        tokio::time::sleep(SETTINGS_TTL).await;
+        assert_eq!(ours.nsfw_default_api().await.unwrap(), NsfwApiDefault::Both);
+        theirs.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_another_store_change_is_seen_after_the_ttl() {
+        let test = TestStore::sqlite().await;
+        another_store_change_is_seen_after_the_ttl(&test).await;
+        test.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn postgres_another_store_change_is_seen_after_the_ttl() {
+        let Some(test) = TestStore::postgres().await else {
+            return;
+        };
+        another_store_change_is_seen_after_the_ttl(&test).await;
+        test.cleanup().await;
     }
 }
