@@ -5,18 +5,16 @@
 //! columns for each search and segment took about 3 % of the searches' CPU.
 //! A segment's columns never change once it is written (deletions are kept
 //! beside it), so the first search of a segment opens them and later ones
-//! share them.
+//! share them, until a reload finds the segment merged away.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use tantivy::SegmentReader;
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
+use tantivy::{DocId, SegmentReader};
 
-/// Segments whose columns are kept at most: the cache is emptied when it is
-/// full, which merged-away segments eventually make it.
-const MAX_SEGMENTS: usize = 256;
+use crate::ranking::DocumentBoosts;
 
 /// The columns of one segment that ranking and facets read.
 pub(crate) struct SegmentColumns {
@@ -27,6 +25,9 @@ pub(crate) struct SegmentColumns {
     pub host: Option<StrColumn>,
     pub category: Option<Column<i64>>,
     pub duration: Option<Column<i64>>,
+    max_doc: DocId,
+    /// The boosts' inputs as plain arrays, read on the first `-match` search.
+    boosts: OnceLock<Arc<DocumentBoosts>>,
 }
 
 impl SegmentColumns {
@@ -40,7 +41,21 @@ impl SegmentColumns {
             host: fast.str("host")?,
             category: fast.column_opt("category")?,
             duration: fast.column_opt("duration")?,
+            max_doc: segment.max_doc(),
+            boosts: OnceLock::new(),
         })
+    }
+
+    pub fn max_doc(&self) -> DocId {
+        self.max_doc
+    }
+
+    /// The boosts' inputs of every document of the segment.
+    pub fn boosts(&self) -> Arc<DocumentBoosts> {
+        Arc::clone(
+            self.boosts
+                .get_or_init(|| Arc::new(DocumentBoosts::read(self))),
+        )
     }
 }
 
@@ -58,12 +73,18 @@ impl Columns {
         // Opened outside the lock: two searches may both open a new
         // segment's columns, and the second keeps its own.
         let columns = Arc::new(SegmentColumns::open(segment)?);
-        let mut cached = self.lock();
-        if cached.len() >= MAX_SEGMENTS {
-            cached.clear();
-        }
-        cached.insert(id, Arc::clone(&columns));
+        self.lock().insert(id, Arc::clone(&columns));
         Ok(columns)
+    }
+
+    /// Forgets the segments a reload left behind (merged away or deleted).
+    pub fn retain(&self, searcher: &tantivy::Searcher) {
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        self.lock().retain(|id, _| live.contains(id));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentColumns>>> {
@@ -79,8 +100,8 @@ mod tests {
 
     use super::*;
 
-    /// Each segment's columns are opened once, read its own values, and are
-    /// opened again after the cache was emptied.
+    /// Each segment's columns are opened once and read its own values; a
+    /// reload after a merge forgets them.
     #[test]
     fn a_segment_columns_are_opened_once_and_read_its_values() {
         let mut schema = Schema::builder();
@@ -95,6 +116,7 @@ mod tests {
                 .unwrap();
             writer.commit().unwrap();
         }
+        drop(writer);
         let searcher = index.reader().unwrap().searcher();
         let [first, second] = searcher.segment_readers() else {
             panic!("two segments");
@@ -118,7 +140,18 @@ mod tests {
         assert_eq!(seen, [(Some(7), "fr".into()), (Some(11), "en".into())]);
         assert!(opened.curated.is_none(), "a column the schema lacks");
 
-        columns.lock().clear();
+        let reloaded = {
+            let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+            writer
+                .merge(&index.searchable_segment_ids().unwrap())
+                .wait()
+                .unwrap();
+            let reader = index.reader().unwrap();
+            reader.reload().unwrap();
+            reader.searcher()
+        };
+        columns.retain(&reloaded);
+        assert!(columns.lock().is_empty(), "both segments merged away");
         assert!(!Arc::ptr_eq(&opened, &columns.of(first).unwrap()));
     }
 }

@@ -101,7 +101,7 @@ impl Collector for FacetCollector {
 }
 
 /// The first values of a batch of documents in a column (none without one).
-fn first_values<'a, T>(
+pub(crate) fn first_values<'a, T>(
     column: Option<&Column<T>>,
     docs: &[DocId],
     values: &'a mut [Option<T>],

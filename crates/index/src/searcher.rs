@@ -501,6 +501,7 @@ fn refresh(inner: &Inner) -> Result<bool> {
         return Ok(false);
     }
     live.reader.reload()?;
+    live.columns.retain(&live.reader.searcher());
     *seen = meta;
     Ok(true)
 }

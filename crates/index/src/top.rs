@@ -87,7 +87,7 @@ impl Collector for BoostedTop {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentTop> {
         Ok(SegmentTop {
-            boosts: SegmentBoosts::new(&self.boosts, self.columns.of(reader)?),
+            boosts: SegmentBoosts::new(&self.boosts, &*self.columns.of(reader)?),
             segment,
             limit: self.limit,
             kept: BinaryHeap::with_capacity(self.limit + 1),
@@ -244,7 +244,7 @@ mod tests {
                     let top = TopDocs::with_limit(count).and_offset(start).tweak_score(
                         move |segment: &SegmentReader| {
                             let columns = crate::columns::SegmentColumns::open(segment).unwrap();
-                            let boosts = SegmentBoosts::new(&boosts, Arc::new(columns));
+                            let boosts = SegmentBoosts::new(&boosts, &columns);
                             move |doc: DocId, score: Score| boosts.score(doc, score)
                         },
                     );
