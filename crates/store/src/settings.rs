@@ -64,20 +64,29 @@ impl SettingsCache {
         }
     }
 
-    /// Keeps a value; a read (`generation` given) only if nothing was written since it started.
-    fn put(&self, key: &str, value: Option<String>, generation: Option<u64>) {
+    /// Keeps a value read from the database, unless a write came in since
+    /// the read started (at `generation`).
+    fn keep_read(&self, key: &str, value: Option<String>, generation: u64) {
         let mut cached = self.lock();
-        match generation {
-            Some(generation) if generation != cached.generation => return,
-            Some(_) => {}
-            None => cached.generation += 1,
+        if cached.generation == generation {
+            cached.insert(key, value);
         }
-        if cached.values.len() >= MAX_CACHED_SETTINGS {
-            cached.values.clear();
+    }
+
+    /// Keeps a value just written, and drops any read in flight.
+    fn keep_written(&self, key: &str, value: &str) {
+        let mut cached = self.lock();
+        cached.generation += 1;
+        cached.insert(key, Some(value.to_owned()));
+    }
+}
+
+impl CachedSettings {
+    fn insert(&mut self, key: &str, value: Option<String>) {
+        if self.values.len() >= MAX_CACHED_SETTINGS {
+            self.values.clear();
         }
-        cached
-            .values
-            .insert(key.to_owned(), (value, Instant::now()));
+        self.values.insert(key.to_owned(), (value, Instant::now()));
     }
 }
 
@@ -140,7 +149,7 @@ impl Store {
         };
         let value: Option<String> =
             on_pool!(&self.read, p => sqlx::query_scalar(SQL).bind(key).fetch_optional(p).await?);
-        self.settings.put(key, value.clone(), Some(generation));
+        self.settings.keep_read(key, value.clone(), generation);
         Ok(value)
     }
 
@@ -170,7 +179,7 @@ impl Store {
         };
         write_audit(&mut tx, &audit, at).await?;
         tx.commit().await?;
-        self.settings.put(key, Some(value.to_owned()), None);
+        self.settings.keep_written(key, value);
         Ok(())
     }
 
@@ -243,18 +252,18 @@ mod tests {
     fn reads_are_kept_unless_a_write_came_in_between() {
         let cache = SettingsCache::default();
         let generation = cache.get("k").unwrap_err();
-        cache.put("k", Some("read".into()), Some(generation));
+        cache.keep_read("k", Some("read".into()), generation);
         assert_eq!(cache.get("k"), Ok(Some("read".into())));
 
         // A read that started before a write finishes after it: the write's value stays.
         let stale = cache.get("other").unwrap_err();
-        cache.put("k", Some("written".into()), None);
-        cache.put("k", Some("read before the write".into()), Some(stale));
+        cache.keep_written("k", "written");
+        cache.keep_read("k", Some("read before the write".into()), stale);
         assert_eq!(cache.get("k"), Ok(Some("written".into())));
 
         // An unset setting is kept as unset.
         let generation = cache.get("unset").unwrap_err();
-        cache.put("unset", None, Some(generation));
+        cache.keep_read("unset", None, generation);
         assert_eq!(cache.get("unset"), Ok(None));
     }
 
@@ -262,7 +271,7 @@ mod tests {
     fn a_full_cache_starts_again() {
         let cache = SettingsCache::default();
         for n in 0..=MAX_CACHED_SETTINGS {
-            cache.put(&format!("about_text.l{n}"), None, None);
+            cache.keep_written(&format!("about_text.l{n}"), "");
         }
         assert_eq!(cache.lock().values.len(), 1);
     }
