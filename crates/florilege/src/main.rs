@@ -4,7 +4,8 @@ use clap::Parser;
 
 /// mimalloc rather than the system allocator: indexing and crawling allocate
 /// a great many small, short-lived values (glibc's malloc and free took a
-/// tenth of a rebuild's CPU; see BENCHMARKS.md).
+/// tenth of a rebuild's CPU; see BENCHMARKS.md). Its `override` feature
+/// makes it the C `malloc` too, so SQLite allocates through it as well.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
