@@ -94,7 +94,6 @@ impl Columns {
 
 #[cfg(test)]
 mod tests {
-    use tantivy::indexer::NoMergePolicy;
     use tantivy::schema::{FAST, STRING, Schema};
     use tantivy::{Index, IndexWriter, doc};
 
@@ -108,8 +107,7 @@ mod tests {
         let views = schema.add_i64_field("views", FAST);
         let language = schema.add_text_field("language", STRING | FAST);
         let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut writer = crate::tests::segment_per_commit_writer(&index);
         for (n, code) in [(7_i64, "fr"), (11, "en")] {
             writer
                 .add_document(doc!(views => n, language => code))

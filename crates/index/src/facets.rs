@@ -225,10 +225,9 @@ impl SegmentCollector for SegmentFacets {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::indexer::NoMergePolicy;
     use tantivy::query::{AllQuery, TermQuery};
     use tantivy::schema::{FAST, INDEXED, IndexRecordOption, STRING, Schema};
-    use tantivy::{Index, IndexWriter, Term, doc};
+    use tantivy::{Index, Term, doc};
 
     use super::*;
 
@@ -246,8 +245,7 @@ mod tests {
         let schema = schema.build();
         let field = |name: &str| schema.get_field(name).unwrap();
         let index = Index::create_in_ram(schema.clone());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut writer = crate::tests::segment_per_commit_writer(&index);
         for n in 0..1_300_i64 {
             let mut document = doc!(
                 parity => if n % 2 == 0 { "even" } else { "odd" },

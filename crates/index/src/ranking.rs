@@ -203,9 +203,8 @@ impl SegmentBoosts {
 
 #[cfg(test)]
 mod tests {
-    use tantivy::indexer::NoMergePolicy;
     use tantivy::schema::{FAST, INDEXED, STRING, Schema};
-    use tantivy::{Index, IndexWriter, TantivyDocument};
+    use tantivy::{Index, TantivyDocument};
 
     use super::*;
 
@@ -221,8 +220,7 @@ mod tests {
         let curated = schema.add_bool_field("curated", INDEXED | FAST);
         let language = schema.add_text_field("language", STRING | FAST);
         let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut writer = crate::tests::segment_per_commit_writer(&index);
         let now = 1_800_000_000_i64;
         let values = |n: i64| {
             let video = n % 7 != 0;

@@ -539,9 +539,8 @@ impl<T> SearchResults<T> {
 
 #[cfg(test)]
 mod tests {
-    use tantivy::indexer::NoMergePolicy;
     use tantivy::schema::{STORED, STRING, Schema, TEXT, Value};
-    use tantivy::{DocAddress, Index, IndexWriter, Term, doc};
+    use tantivy::{DocAddress, Index, Term, doc};
 
     use super::{frequency, read_page};
     use crate::error::IndexError;
@@ -552,8 +551,7 @@ mod tests {
         let name = schema.add_text_field("name", TEXT);
         let key = schema.add_text_field("key", STRING);
         let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut writer = crate::tests::segment_per_commit_writer(&index);
         for n in 0..4 {
             writer
                 .add_document(doc!(name => "hiking alps", key => n.to_string()))
@@ -584,8 +582,7 @@ mod tests {
         let key = schema.add_text_field("key", STRING | STORED);
         let mut index = Index::create_in_ram(schema.build());
         index.set_multithread_executor(2).unwrap();
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut writer = crate::tests::segment_per_commit_writer(&index);
         for n in 0..23_u32 {
             writer.add_document(doc!(key => n.to_string())).unwrap();
             if n % 10 == 9 {

@@ -92,7 +92,6 @@ fn live_tokens(segment: &SegmentReader, field: Field) -> tantivy::Result<u64> {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::TopDocs;
-    use tantivy::indexer::NoMergePolicy;
     use tantivy::query::QueryParser;
     use tantivy::schema::{STORED, STRING, Schema, TEXT, Value};
     use tantivy::{Index, IndexWriter, TantivyDocument, doc};
@@ -149,8 +148,7 @@ mod tests {
         let name = schema.add_text_field("name", TEXT);
         let key = schema.add_text_field("key", STRING | STORED);
         let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut writer = crate::tests::segment_per_commit_writer(&index);
         let add = |writer: &mut IndexWriter, n: usize, title: &str| {
             writer
                 .add_document(doc!(name => title, key => n.to_string()))

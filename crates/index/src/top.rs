@@ -140,10 +140,9 @@ impl SegmentCollector for SegmentTop {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::indexer::NoMergePolicy;
     use tantivy::query::{Query, TermQuery};
     use tantivy::schema::{FAST, INDEXED, IndexRecordOption, STRING, Schema, TEXT};
-    use tantivy::{Index, IndexWriter, Term, doc};
+    use tantivy::{Index, Term, doc};
 
     use super::*;
 
@@ -186,8 +185,7 @@ mod tests {
         let curated = schema.add_bool_field("curated", INDEXED | FAST);
         let language = schema.add_text_field("language", STRING | FAST);
         let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut writer = crate::tests::segment_per_commit_writer(&index);
         let now = 1_800_000_000;
         for n in 0..600_i64 {
             // Titles of 1 to 7 words (so text scores differ), and every tenth one repeated (ties).

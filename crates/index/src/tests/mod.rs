@@ -13,6 +13,14 @@ use store::{FeedCursor, Store};
 
 use crate::{Indexer, IndexerConfig, Searcher};
 
+/// A one-thread Tantivy writer that never merges: each commit leaves a
+/// segment of its own, for unit tests that need several segments.
+pub(crate) fn segment_per_commit_writer(index: &tantivy::Index) -> tantivy::IndexWriter {
+    let writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    writer
+}
+
 /// A small writer and quick commits, for tests.
 fn config() -> IndexerConfig {
     IndexerConfig {
