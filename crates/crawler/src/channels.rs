@@ -41,10 +41,10 @@ pub(crate) async fn refresh_channels(
             Err(error) => return Err(error.into()),
         };
         let mut page = PageRecords::default();
-        if let Some(owner) = &channel.owner_account {
+        if let Some(owner) = channel.owner_account.clone() {
             page.accounts.push(account_record(owner, &base));
         }
-        let mut record = channel_record(&channel, &base, true);
+        let mut record = channel_record(channel, &base, true);
         record.name = name.clone();
         page.channels.push(record);
         store.upsert_page(instance, &page, now()).await?;

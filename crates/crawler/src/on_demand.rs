@@ -58,10 +58,11 @@ impl Crawler {
         if !public || !video.is_local_to(&session.client.host()) {
             return Err(FetchVideoError::NotFound(id.to_owned()));
         }
+        let uuid = video.uuid.to_string();
         let extras = VideoExtras::from(&details);
-        let page = page_records([(video, Some(&extras))], session.client.base_url());
+        let page = page_records([(details.video, Some(extras))], session.client.base_url());
         self.store.upsert_page(&instance, &page, now()).await?;
-        let stored = self.store.video_by_uuid(&video.uuid.to_string()).await?;
+        let stored = self.store.video_by_uuid(&uuid).await?;
         // A uuid already held by another instance is refused by the store.
         stored
             .filter(|stored| stored.instance_id == instance.id)

@@ -283,13 +283,14 @@ impl<'a> Pass<'a> {
         for chunk in uuids.chunks(usize::from(peertube::MAX_COUNT as u8)) {
             self.check_cancelled()?;
             let fetched = self.fetch_details::<VideoDetails>(chunk.to_vec()).await;
-            let details: Vec<VideoDetails> = fetched
+            let videos = fetched
                 .into_values()
                 .filter_map(|outcome| outcome.ok().flatten())
-                .collect();
-            let videos: Vec<Video> = details.iter().map(|d| d.video.clone()).collect();
-            let by_uuid = details.iter().map(|d| (d.uuid, d.into())).collect();
-            let records = self.records(&videos, &by_uuid);
+                .map(|details| {
+                    let extras = VideoExtras::from(&details);
+                    (details.video, Some(extras))
+                });
+            let records = self.records(videos);
             let written = self.writer().write(records).await?;
             self.count_written(Some(written));
         }
@@ -360,11 +361,14 @@ impl<'a> Pass<'a> {
                 Err(error) => self.details_failed(&error),
             }
         }
-        let videos: Vec<Video> = videos
+        let videos = videos
             .into_iter()
             .filter(|video| self.seen.contains(&video.uuid))
-            .collect();
-        Ok(Some(self.records(&videos, &details)))
+            .map(|video| {
+                let details = details.remove(&video.uuid);
+                (video, details)
+            });
+        Ok(Some(self.records(videos)))
     }
 
     fn details_failed(&mut self, error: &peertube::Error) {
@@ -378,11 +382,11 @@ impl<'a> Pass<'a> {
     }
 
     /// The store's records of videos (and of their accounts and channels).
-    fn records(&self, videos: &[Video], details: &HashMap<Uuid, VideoExtras>) -> PageRecords {
-        page_records(
-            videos.iter().map(|video| (video, details.get(&video.uuid))),
-            self.session.client.base_url(),
-        )
+    fn records(
+        &self,
+        videos: impl IntoIterator<Item = (Video, Option<VideoExtras>)>,
+    ) -> PageRecords {
+        page_records(videos, self.session.client.base_url())
     }
 
     fn writer(&self) -> PageWriter<'a> {
@@ -445,19 +449,18 @@ impl<'a> Pass<'a> {
             self.check_cancelled()?;
             let checked = self.fetch_details::<VideoDetails>(chunk.to_vec()).await;
             let mut alive = Vec::new();
-            let mut details = HashMap::new();
-            for (uuid, outcome) in checked {
+            for outcome in checked.into_values() {
                 match outcome {
                     Ok(Some(found)) => {
-                        details.insert(uuid, VideoExtras::from(&found));
-                        alive.push(found.video);
+                        let extras = VideoExtras::from(&found);
+                        alive.push((found.video, Some(extras)));
                     }
                     Ok(None) => {}
                     Err(error) => return Err(error.into()),
                 }
             }
             // Still there (it had shifted between pages): seen now.
-            let records = self.records(&alive, &details);
+            let records = self.records(alive);
             let written = self.writer().write(records).await?;
             self.count_written(Some(written));
         }

@@ -1,7 +1,11 @@
 //! Paginated lists (`{total, data}`) and the decoders that skip a bad item without losing the page.
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::DecodeError;
@@ -69,6 +73,22 @@ struct RawPage<'a> {
 pub fn decode_page<T: DeserializeOwned>(bytes: &[u8]) -> Result<LenientPage<T>, DecodeError> {
     let text = json_text(bytes)?;
     refuse_array(text)?;
+    // Nearly every page is whole: decode it in one pass, and only a page that
+    // fails pays for the second, item by item, which finds what failed.
+    if let Ok(page) = serde_json::from_str::<Page<Object<T>>>(text) {
+        return Ok(LenientPage {
+            total: page.total,
+            items: page.data.into_iter().map(|Object(item)| item).collect(),
+            skipped: Vec::new(),
+            skipped_count: 0,
+        });
+    }
+    decode_by_item(text)
+}
+
+/// The page's frame first, then each item on its own: a bad item is skipped
+/// and reported instead of failing the page.
+fn decode_by_item<T: DeserializeOwned>(text: &str) -> Result<LenientPage<T>, DecodeError> {
     let raw: RawPage<'_> = serde_json::from_str(text).map_err(|e| DecodeError::from_json(&e))?;
     let mut page = LenientPage {
         total: raw.total,
@@ -94,6 +114,32 @@ pub fn decode_page<T: DeserializeOwned>(bytes: &[u8]) -> Result<LenientPage<T>, 
         }
     }
     Ok(page)
+}
+
+/// An item that must be a JSON object, as [`refuse_array`] checks for the
+/// items decoded one by one.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
+    }
 }
 
 /// Decodes one JSON object into `T`, with a clear error for an empty body,
@@ -160,6 +206,39 @@ mod tests {
             page.skipped
         );
         assert!(!page.skipped[1].error.contains("not-a-uuid"));
+    }
+
+    #[test]
+    fn whole_pages_decode_in_one_pass_as_item_by_item() {
+        for body in [
+            &include_bytes!("../tests/fixtures/6.3.0/videos-list.json")[..],
+            include_bytes!("../tests/fixtures/6.3.0/video-channel-videos.json"),
+            include_bytes!("../tests/fixtures/6.3.0/search-videos.json"),
+            page_of(&[GOOD, GOOD]).as_bytes(),
+        ] {
+            let text = json_text(body).unwrap();
+            let by_item = decode_by_item::<Video>(text).unwrap();
+            assert!(by_item.skipped.is_empty() && !by_item.items.is_empty());
+            assert!(serde_json::from_str::<Page<Object<Video>>>(text).is_ok());
+            assert_eq!(decode_page::<Video>(body).unwrap(), by_item);
+        }
+    }
+
+    #[test]
+    fn an_array_item_is_skipped_even_where_serde_would_take_it() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Pair {
+            a: u32,
+            b: u32,
+        }
+        assert_eq!(
+            serde_json::from_str::<Pair>("[3, 4]").unwrap(),
+            Pair { a: 3, b: 4 }
+        );
+        let page = decode_page::<Pair>(br#"{"data": [{"a": 1, "b": 2}, [3, 4]]}"#).unwrap();
+        assert_eq!(page.items, [Pair { a: 1, b: 2 }]);
+        assert_eq!(page.skipped.len(), 1);
+        assert_eq!(page.skipped[0].index, 1);
     }
 
     #[test]
