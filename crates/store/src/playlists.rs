@@ -131,21 +131,21 @@ impl Store {
                      thumbnail_path, embed_path, remote_created_at, remote_updated_at, \
                      first_seen_at, last_seen_at, deleted_at) ",
                 );
-                query.push_values(&writes, |mut row, p| {
+                query.push_values(writes, |mut row, p| {
                     row.push_bind(p.instance_id)
                         .push_bind(p.account_id)
                         .push_bind(p.channel_id)
                         .push_bind(p.remote_id)
-                        .push_bind(&p.uuid)
-                        .push_bind(&p.short_uuid)
-                        .push_bind(&p.url)
-                        .push_bind(&p.name)
-                        .push_bind(&p.description)
+                        .push_bind(p.uuid)
+                        .push_bind(p.short_uuid)
+                        .push_bind(p.url)
+                        .push_bind(p.name)
+                        .push_bind(p.description)
                         .push_bind(p.privacy_id)
                         .push_bind(p.playlist_type)
                         .push_bind(p.videos_length)
-                        .push_bind(&p.thumbnail_path)
-                        .push_bind(&p.embed_path)
+                        .push_bind(p.thumbnail_path)
+                        .push_bind(p.embed_path)
                         .push_bind(p.remote_created_at)
                         .push_bind(p.remote_updated_at)
                         .push_bind(p.first_seen_at)

@@ -410,14 +410,14 @@ async fn upsert_accounts(
                  description, url, avatars, followers_count, remote_created_at, first_seen_at, \
                  last_seen_at, deleted_at) ",
             );
-            query.push_values(&writes, |mut row, account| {
+            query.push_values(writes, |mut row, account| {
                 row.push_bind(account.instance_id)
                     .push_bind(account.remote_id)
-                    .push_bind(&account.name)
-                    .push_bind(&account.host)
-                    .push_bind(&account.display_name)
-                    .push_bind(&account.description)
-                    .push_bind(&account.url)
+                    .push_bind(account.name)
+                    .push_bind(account.host)
+                    .push_bind(account.display_name)
+                    .push_bind(account.description)
+                    .push_bind(account.url)
                     .push_bind(account.avatars.to_json())
                     .push_bind(account.followers_count)
                     .push_bind(account.remote_created_at)
@@ -551,16 +551,16 @@ async fn upsert_channels(
                  videos_count, remote_created_at, remote_updated_at, details_fetched_at, \
                  first_seen_at, last_seen_at, deleted_at) ",
             );
-            query.push_values(&writes, |mut row, channel| {
+            query.push_values(writes, |mut row, channel| {
                 row.push_bind(channel.instance_id)
                     .push_bind(channel.account_id)
                     .push_bind(channel.remote_id)
-                    .push_bind(&channel.name)
-                    .push_bind(&channel.host)
-                    .push_bind(&channel.display_name)
-                    .push_bind(&channel.description)
-                    .push_bind(&channel.support)
-                    .push_bind(&channel.url)
+                    .push_bind(channel.name)
+                    .push_bind(channel.host)
+                    .push_bind(channel.display_name)
+                    .push_bind(channel.description)
+                    .push_bind(channel.support)
+                    .push_bind(channel.url)
                     .push_bind(channel.avatars.to_json())
                     .push_bind(channel.banners.to_json())
                     .push_bind(channel.followers_count)
@@ -653,7 +653,6 @@ async fn upsert_videos(
     if !writes.is_empty() {
         let written: Vec<(i64,)> = on_tx!(tx, c => {
             let mut query = QueryBuilder::new(format!("INSERT INTO videos ({VIDEO_WRITE_COLUMNS}) "));
-            // By value: the rows' strings move into the arguments, uncopied.
             query.push_values(writes, |mut row, video| {
                 row.push_bind(video.instance_id)
                     .push_bind(video.account_id)
