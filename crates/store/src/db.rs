@@ -17,8 +17,6 @@ use crate::settings::SettingsCache;
 const WRITER_CACHE_SIZE: &str = "-32768";
 /// WAL pages after which a commit copies the log into the database (64 MiB of 4 KiB pages).
 const WAL_AUTOCHECKPOINT_PAGES: &str = "16384";
-/// How often the checkpointer copies what the log holds into the database.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
 
 pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -129,8 +127,6 @@ pub struct Store {
     pub(crate) write: Pool,
     backend: Backend,
     pub(crate) settings: Arc<SettingsCache>,
-    /// Keeps the SQLite checkpointer running while a clone of the store lives.
-    _checkpointer: Option<Arc<()>>,
 }
 
 impl Store {
@@ -170,7 +166,6 @@ impl Store {
                 .connect_with(writer)
                 .await?;
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            let checkpointer = (!in_memory).then(|| checkpoint_in_background(options.clone()));
             let read = if in_memory {
                 write.clone()
             } else {
@@ -185,7 +180,6 @@ impl Store {
                 write: Pool::Sqlite(write),
                 backend: Backend::Sqlite,
                 settings: Arc::default(),
-                _checkpointer: checkpointer,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Plan every execution with the tables as they are: sqlx prepares
@@ -208,7 +202,6 @@ impl Store {
                 write: Pool::Postgres(pool),
                 backend: Backend::Postgres,
                 settings: Arc::default(),
-                _checkpointer: None,
             })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
@@ -262,92 +255,9 @@ impl Store {
     }
 }
 
-/// Copies the SQLite log (WAL) into the database every
-/// [`CHECKPOINT_INTERVAL`], on a connection of its own, until the returned
-/// handle's last clone is dropped.
-///
-/// A passive checkpoint takes no lock that writers wait for: the copy is
-/// made while they write, instead of by the commit that crosses
-/// `wal_autocheckpoint` while every other write queues behind it (that
-/// commit now finds little left to copy). A crawl of 1,000,000 videos spent
-/// a quarter less time in its commits (BENCHMARKS.md). On an error the
-/// checkpointer stops, and the writer's own checkpoints go on as before.
-fn checkpoint_in_background(options: SqliteConnectOptions) -> Arc<()> {
-    let alive = Arc::new(());
-    let store = Arc::downgrade(&alive);
-    tokio::spawn(async move {
-        let result: Result<()> = async {
-            let mut connection = sqlx::ConnectOptions::connect(&options).await?;
-            let mut ticks = tokio::time::interval(CHECKPOINT_INTERVAL);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            while store.strong_count() > 0 {
-                sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&mut connection)
-                    .await?;
-                ticks.tick().await;
-            }
-            Ok(())
-        }
-        .await;
-        if let Err(error) = result {
-            tracing::warn!(%error, "background checkpoints stopped");
-        }
-    });
-    alive
-}
-
 #[cfg(test)]
 mod tests {
-    use std::str::FromStr;
-    use std::time::{Duration, Instant};
-
-    use sqlx::ConnectOptions;
-    use sqlx::sqlite::SqliteConnectOptions;
-
-    use super::{Pool, Store, StoreConfig, redact_url};
-
-    /// What the database file itself holds, the log (WAL) ignored.
-    async fn tables_in_the_file(path: &std::path::Path) -> Vec<String> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .unwrap()
-            .immutable(true);
-        let mut connection = options.connect().await.unwrap();
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-            .fetch_all(&mut connection)
-            .await
-            .unwrap()
-    }
-
-    #[tokio::test]
-    async fn sqlite_writes_reach_the_database_file_without_a_large_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("florilege.db");
-        let config = StoreConfig {
-            database_url: format!("sqlite://{}", path.display()),
-            ..StoreConfig::default()
-        };
-        let store = Store::open(&config).await.unwrap();
-        let Pool::Sqlite(write) = &store.write else {
-            unreachable!("a SQLite store")
-        };
-        // A few KiB of log, far below `wal_autocheckpoint`: the writer's
-        // own commits leave it in the log.
-        sqlx::query("CREATE TABLE written_now (x INTEGER)")
-            .execute(write)
-            .await
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !tables_in_the_file(&path)
-            .await
-            .contains(&"written_now".to_owned())
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the log was not copied into the database file"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+    use super::redact_url;
 
     #[test]
     fn database_passwords_are_redacted() {
