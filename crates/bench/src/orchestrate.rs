@@ -72,6 +72,14 @@ impl Measurement {
     pub fn pass(&self, kind: PassKind) -> Option<&PassResult> {
         self.passes.iter().find(|pass| pass.kind == kind)
     }
+
+    /// The fetch-only reference's runs (before and after the crawl).
+    pub fn references(&self) -> Vec<&PassResult> {
+        self.passes
+            .iter()
+            .filter(|pass| pass.kind == PassKind::FetchOnly)
+            .collect()
+    }
 }
 
 /// Runs every size and backend; `on_result` sees each measurement as it completes.
@@ -109,6 +117,9 @@ pub async fn run(
             .await;
             database.drop().await;
             passes.push(crawl?);
+            // The reference again: a machine whose speed drifts through the
+            // run then weighs on both sides of the ratio.
+            passes.push(run_child(plan, spec, fleet.as_ref(), PassKind::FetchOnly, None).await?);
             let measurement = Measurement {
                 videos,
                 backend,
