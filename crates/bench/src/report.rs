@@ -84,9 +84,12 @@ pub fn ratios_table(measurements: &[Measurement]) -> String {
     );
     for m in measurements {
         let references = m.references();
-        let Some(crawl) = m.pass(PassKind::Crawl).filter(|_| !references.is_empty()) else {
+        let Some(crawl) = m.pass(PassKind::Crawl) else {
             continue;
         };
+        if references.is_empty() {
+            continue;
+        }
         let reference_wall = mean(references.iter().map(|pass| pass.wall_secs));
         let reference_cpu = mean(references.iter().map(|pass| pass.cpu.total()));
         let ratio = crawl.wall_secs / reference_wall.max(1e-9);
