@@ -35,6 +35,7 @@ pub use guard::{AddressPolicy, GuardError, http_client};
 pub use identity::{CheckError, ROBOTS_AGENT};
 pub use lease::default_worker_name;
 pub use on_demand::FetchVideoError;
+pub use pass::PAGES_PER_WRITE;
 pub use schedule::crawl_order;
 
 use gate::HostGate;

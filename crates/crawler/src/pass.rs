@@ -141,7 +141,7 @@ const MAX_REPEATED_PAGES: u32 = 3;
 /// Details fetched for videos left without them, per crawl.
 const DETAILS_BACKLOG_PER_CRAWL: i64 = 500;
 /// List pages a sweep writes in one transaction (each holds up to 100 videos).
-const PAGES_PER_WRITE: u32 = 4;
+pub const PAGES_PER_WRITE: u32 = 4;
 
 pub(crate) struct Pass<'a> {
     pub store: &'a Store,

@@ -146,10 +146,10 @@ async fn all_crawled(store: &Store, instances: &[Instance]) -> bool {
 
 /// One worker at a time, one successful pass, one completed sweep, and no
 /// page listed twice but those a killed worker may have fetched without
-/// saving: a sweep writes four pages in one transaction while it prepares
-/// the next page and lists the one after, so that is six pages per kill.
-/// (A worker killed after its sweep was saved leaves an incremental pass to
-/// its successor: one page.)
+/// saving: a sweep writes [`crawler::PAGES_PER_WRITE`] pages in one
+/// transaction while it prepares the next page and lists the one after, so
+/// that is two pages more than a write per kill. (A worker killed after its
+/// sweep was saved leaves an incremental pass to its successor: one page.)
 fn assert_one_pass(instance: &Instance, runs: &[CrawlRun], expected: u64, list_requests: u64) {
     let host = &instance.host;
     for pair in runs.windows(2) {
@@ -175,8 +175,9 @@ fn assert_one_pass(instance: &Instance, runs: &[CrawlRun], expected: u64, list_r
     assert!(instance.last_full_sweep_at.is_some(), "{host}: swept");
     let pages = expected / 100 + 1;
     let interrupted = interrupted.len() as u64;
+    let unsaved_per_kill = u64::from(crawler::PAGES_PER_WRITE) + 2;
     assert!(
-        list_requests <= pages + 6 * interrupted,
+        list_requests <= pages + unsaved_per_kill * interrupted,
         "{host}: {list_requests} list pages requested for {pages} pages and {interrupted} interruptions"
     );
 }
