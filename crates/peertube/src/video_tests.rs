@@ -1,6 +1,7 @@
 //! Tests of the video models against real 6.3 answers and hand-written 4.0–8.1 samples.
 
 use super::*;
+use crate::lenient::in_place;
 use crate::page::{LenientPage, decode, decode_page};
 
 fn page(bytes: &[u8]) -> LenientPage<Video> {
@@ -331,4 +332,120 @@ fn deep_junk_in_details_costs_only_its_field() {
     assert!(details.tags.is_empty());
     assert_eq!(details.support.as_deref(), Some("s"));
     assert_eq!(decode::<Video>(body.as_bytes()).unwrap().name, "d");
+}
+
+/// Lists answered by PeerTube 6.3.
+const REAL_LISTS: [&[u8]; 4] = [
+    include_bytes!("../tests/fixtures/6.3.0/videos-list.json"),
+    include_bytes!("../tests/fixtures/6.3.0/video-channel-videos.json"),
+    include_bytes!("../tests/fixtures/6.3.0/instance2-videos-list-with-federated.json"),
+    include_bytes!("../tests/fixtures/6.3.0/search-videos.json"),
+];
+
+/// Hand-written lists of other versions, with some junk in them.
+const SAMPLE_LISTS: [&[u8]; 4] = [
+    include_bytes!("../tests/fixtures/samples/videos-4.0.json"),
+    include_bytes!("../tests/fixtures/samples/videos-5.2.json"),
+    include_bytes!("../tests/fixtures/samples/videos-7.1.json"),
+    include_bytes!("../tests/fixtures/samples/videos-8.1.json"),
+];
+
+/// The items of these lists, as text.
+fn items_of(lists: &[&[u8]]) -> Vec<String> {
+    lists
+        .iter()
+        .flat_map(|bytes| {
+            let page: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            page["data"].as_array().unwrap().clone()
+        })
+        .map(|item| item.to_string())
+        .collect()
+}
+
+fn sample_items() -> Vec<String> {
+    items_of(&[REAL_LISTS, SAMPLE_LISTS].concat())
+}
+
+/// Each sample item with one nested value replaced by something of the wrong shape.
+fn spoilt_items() -> Vec<String> {
+    let junk = [
+        ("account", r#""junk""#),
+        ("account", r#"{"name": 7}"#),
+        (
+            "account",
+            r#"{"name": "a", "avatars": [{"path": "/a.png", "width": 48}, 3]}"#,
+        ),
+        ("account", r#"{"name": "a", "avatars": {"path": "/a.png"}}"#),
+        ("channel", r#"[1, 2]"#),
+        ("channel", r#"{"name": "c", "name": "twice"}"#),
+        ("language", "5"),
+        (
+            "thumbnails",
+            r#"[{"fileUrl": 3}, {"fileUrl": "https://a.example/t.jpg"}]"#,
+        ),
+        ("thumbnails", r#""none""#),
+    ];
+    let mut items = Vec::new();
+    for item in sample_items() {
+        for (field, value) in junk {
+            let mut object: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&item).unwrap();
+            object.remove(field);
+            let text = serde_json::Value::Object(object).to_string();
+            // Appended as text, so that a duplicate key survives.
+            items.push(format!(
+                r#"{}, "{field}": {value}}}"#,
+                &text[..text.len() - 1]
+            ));
+        }
+    }
+    items
+}
+
+#[test]
+fn one_pass_decodes_what_isolated_values_decode() {
+    for item in sample_items() {
+        let isolated: Video = serde_json::from_str(&item).unwrap();
+        if let Ok(one_pass) = in_place(|| serde_json::from_str::<Video>(&item)) {
+            assert_eq!(one_pass, isolated, "{item}");
+        }
+        assert_eq!(decode::<Video>(item.as_bytes()).unwrap(), isolated);
+        let extras: VideoExtras = serde_json::from_str(&item).unwrap();
+        assert_eq!(decode::<VideoExtras>(item.as_bytes()).unwrap(), extras);
+    }
+    // What PeerTube answers takes the one pass.
+    for item in items_of(&REAL_LISTS) {
+        assert!(in_place(|| serde_json::from_str::<Video>(&item)).is_ok());
+        assert!(in_place(|| serde_json::from_str::<VideoExtras>(&item)).is_ok());
+    }
+    let details = include_bytes!("../tests/fixtures/6.3.0/video-details.json");
+    assert!(in_place(|| serde_json::from_slice::<VideoDetails>(details)).is_ok());
+    assert!(in_place(|| serde_json::from_slice::<VideoExtras>(details)).is_ok());
+}
+
+#[test]
+fn a_spoilt_nested_value_is_decoded_again_and_only_it_is_lost() {
+    let spoilt = spoilt_items();
+    assert!(spoilt.len() >= 50);
+    for item in &spoilt {
+        assert!(
+            in_place(|| serde_json::from_str::<Video>(item)).is_err(),
+            "read in place, a wrong shape fails the item: {item}"
+        );
+        let isolated: Video = serde_json::from_str(item).unwrap();
+        assert_eq!(
+            decode::<Video>(item.as_bytes()).unwrap(),
+            isolated,
+            "{item}"
+        );
+    }
+    // In a page, the spoilt items are read again one by one and none is skipped.
+    let body = format!(r#"{{"total": 1, "data": [{}]}}"#, spoilt.join(","));
+    let page = decode_page::<Video>(body.as_bytes()).unwrap();
+    assert_eq!(page.skipped_count, 0);
+    let isolated: Vec<Video> = spoilt
+        .iter()
+        .map(|item| serde_json::from_str(item).unwrap())
+        .collect();
+    assert_eq!(page.items, isolated);
 }
