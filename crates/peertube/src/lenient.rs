@@ -178,7 +178,7 @@ impl Lenient for DateTime<Utc> {
 /// Reads the one form PeerTube writes its times in (`Date.toISOString()`:
 /// `2024-05-06T07:08:09.123Z`, fractions of any length or none) without
 /// chrono's general parser, which took about an eighth of the decoding of a
-/// list page of the simulated fleet (ten times per video, four of them in
+/// list page of the simulated fleet (ten times per video, six of them in
 /// the account's avatars). Anything else, a leap second included, gives
 /// `None` and is left to that parser, so both read every text alike.
 fn utc_timestamp(text: &str) -> Option<DateTime<Utc>> {
