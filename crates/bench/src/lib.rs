@@ -1,9 +1,10 @@
 //! Florilège's benchmarks, each measured side by side with a reference in the same run.
 //!
 //! The crawl benchmark (`cargo run --release -p bench --bin crawl`) runs a
-//! simulated fleet in its own process, then, for each database backend, a
-//! fetch-only reference pass and a full crawl, each in a fresh child process
-//! so that its CPU time and peak memory are its own.
+//! simulated fleet in its own process, warms it with an unmeasured pass,
+//! then, for each database backend, a fetch-only reference pass, a full
+//! crawl and the reference again, each in a fresh child process so that its
+//! CPU time and peak memory are its own.
 //!
 //! The search benchmark (`cargo run --release -p bench --bin search`) writes
 //! a corpus into a fresh store, measures indexing it against raw Tantivy,

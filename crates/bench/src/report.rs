@@ -16,7 +16,10 @@ const MB: f64 = 1_000_000.0;
 /// What was run, in one paragraph.
 pub fn header(plan: &RunPlan) -> String {
     let sim = match plan.sim {
-        SimPlacement::Process => "in its own process (its CPU is the \"fleet CPU\" column)",
+        SimPlacement::Process => {
+            "in its own process (its CPU is the \"fleet CPU\" column), warmed by an unmeasured \
+             fetch-only pass"
+        }
         SimPlacement::InProcess => {
             "inside each pass's process (its CPU and memory count in the pass's)"
         }
