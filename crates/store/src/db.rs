@@ -17,6 +17,11 @@ use crate::settings::SettingsCache;
 const WRITER_CACHE_SIZE: &str = "-32768";
 /// WAL pages after which a commit copies the log into the database (64 MiB of 4 KiB pages).
 const WAL_AUTOCHECKPOINT_PAGES: &str = "16384";
+/// Rows a SQLite connection's thread may send ahead of the task reading them.
+/// With sqlx's default (50), the thread stopped in the middle of a statement
+/// whenever its reader had not caught up (a page's upsert returns up to 400
+/// ids), and the write connection waited for that task to be polled.
+const ROW_BUFFER_SIZE: usize = 1024;
 
 pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -141,7 +146,8 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(timeout);
+                .busy_timeout(timeout)
+                .row_buffer_size(ROW_BUFFER_SIZE);
             if let Some(parent) = options.get_filename().parent()
                 && !parent.as_os_str().is_empty()
             {
