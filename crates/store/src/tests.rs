@@ -581,6 +581,130 @@ async fn crawl_runs_record_their_counters(store: Store) {
     assert_eq!(store.interrupt_stale_runs("worker-1").await.unwrap(), 0);
 }
 
+/// Every column of a video written by a page's upsert (a multi-row `VALUES`
+/// on SQLite, one array per column on PostgreSQL) reads back as written:
+/// each holds a value no other column of the same type holds, so a column
+/// written in another's place fails.
+async fn every_video_column_is_written_in_its_place(store: Store) {
+    let instance = instance(&store, "video.example").await;
+    let record = VideoRecord {
+        remote_id: Some(7),
+        uuid: "00000000-0000-4000-8000-000000000007".into(),
+        short_uuid: Some("short-7".into()),
+        url: "https://video.example/w/short-7".into(),
+        name: "Le nom".into(),
+        truncated_description: Some("La description, coupée".into()),
+        category_id: Some(11),
+        category_label: Some("Musique".into()),
+        licence_id: Some(12),
+        licence_label: Some("CC BY".into()),
+        language_id: Some("fr".into()),
+        language_label: Some("Français".into()),
+        privacy_id: 13,
+        nsfw: true,
+        nsfw_flags: 14,
+        nsfw_summary: Some("Le résumé NSFW".into()),
+        is_live: true,
+        duration: 15,
+        aspect_ratio: Some(1.75),
+        views: 16,
+        likes: 17,
+        dislikes: 18,
+        comments: 19,
+        thumbnail_path: Some("/thumbnail.jpg".into()),
+        preview_path: Some("/preview.jpg".into()),
+        embed_path: Some("/embed".into()),
+        published_at: at(21),
+        originally_published_at: Some(at(22)),
+        remote_created_at: Some(at(23)),
+        remote_updated_at: Some(at(24)),
+        account_name: Some("alice".into()),
+        channel_name: Some("alice_channel".into()),
+        details: Some(VideoDetails {
+            description: Some("La description entière".into()),
+            support: Some("Le soutien".into()),
+            tags: vec!["un".into(), "deux".into()],
+        }),
+    };
+    store
+        .upsert_page(&instance, &page(vec![record.clone()]), at(25))
+        .await
+        .unwrap();
+    let stored = store.video_by_uuid(&record.uuid).await.unwrap().unwrap();
+    let channel = store
+        .channel(stored.channel_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let details = record.details.clone().unwrap();
+    let expected = Video {
+        id: stored.id,
+        instance_id: instance.id,
+        account_id: channel.account_id,
+        channel_id: Some(channel.id),
+        remote_id: record.remote_id,
+        uuid: record.uuid.clone(),
+        short_uuid: record.short_uuid.clone(),
+        url: record.url.clone(),
+        name: record.name.clone(),
+        truncated_description: record.truncated_description.clone(),
+        description: details.description,
+        support: details.support,
+        tags: JsonList(details.tags),
+        category_id: record.category_id,
+        category_label: record.category_label.clone(),
+        licence_id: record.licence_id,
+        licence_label: record.licence_label.clone(),
+        language_id: record.language_id.clone(),
+        language_label: record.language_label.clone(),
+        privacy_id: record.privacy_id,
+        nsfw: record.nsfw,
+        nsfw_flags: record.nsfw_flags,
+        nsfw_summary: record.nsfw_summary.clone(),
+        is_live: record.is_live,
+        duration: record.duration,
+        aspect_ratio: record.aspect_ratio,
+        views: record.views,
+        likes: record.likes,
+        dislikes: record.dislikes,
+        comments: record.comments,
+        thumbnail_path: record.thumbnail_path.clone(),
+        preview_path: record.preview_path.clone(),
+        embed_path: record.embed_path.clone(),
+        published_at: record.published_at,
+        originally_published_at: record.originally_published_at,
+        remote_created_at: record.remote_created_at,
+        remote_updated_at: record.remote_updated_at,
+        details_fetched_at: Some(at(25)),
+        first_seen_at: at(25),
+        last_seen_at: at(25),
+        deleted_at: None,
+        updated_at: at(25),
+    };
+    assert_eq!(stored, expected);
+
+    // An update goes through the same statement's other branch.
+    let mut edited = record;
+    edited.name = "Le nouveau nom".into();
+    edited.views = 26;
+    let summary = store
+        .upsert_page(&instance, &page(vec![edited.clone()]), at(27))
+        .await
+        .unwrap();
+    assert_eq!(summary.updated, 1);
+    let stored = store.video_by_uuid(&edited.uuid).await.unwrap().unwrap();
+    assert_eq!(
+        stored,
+        Video {
+            name: edited.name,
+            views: 26,
+            last_seen_at: at(27),
+            updated_at: at(27),
+            ..expected
+        }
+    );
+}
+
 async fn times_round_trip_exactly(store: Store) {
     let instance = instance(&store, "video.example").await;
     let mut precise = video(1);
@@ -759,6 +883,7 @@ crate::backend_tests!(
     feed_never_skips_or_repeats_under_concurrent_writers,
     users_have_hashed_passwords,
     crawl_runs_record_their_counters,
+    every_video_column_is_written_in_its_place,
     times_round_trip_exactly,
     documents_join_owners_and_compute_visibility,
     blocks_hide_what_they_cover_and_queue_reindexing,

@@ -651,61 +651,146 @@ async fn upsert_videos(
         }
     }
     if !writes.is_empty() {
-        let written: Vec<(i64,)> = on_tx!(tx, c => {
-            let mut query = QueryBuilder::new(format!("INSERT INTO videos ({VIDEO_WRITE_COLUMNS}) "));
-            query.push_values(writes, |mut row, video| {
-                row.push_bind(video.instance_id)
-                    .push_bind(video.account_id)
-                    .push_bind(video.channel_id)
-                    .push_bind(video.remote_id)
-                    .push_bind(video.uuid)
-                    .push_bind(video.short_uuid)
-                    .push_bind(video.url)
-                    .push_bind(video.name)
-                    .push_bind(video.truncated_description)
-                    .push_bind(video.description)
-                    .push_bind(video.support)
-                    .push_bind(video.tags.to_json())
-                    .push_bind(video.category_id)
-                    .push_bind(video.category_label)
-                    .push_bind(video.licence_id)
-                    .push_bind(video.licence_label)
-                    .push_bind(video.language_id)
-                    .push_bind(video.language_label)
-                    .push_bind(video.privacy_id)
-                    .push_bind(video.nsfw)
-                    .push_bind(video.nsfw_flags)
-                    .push_bind(video.nsfw_summary)
-                    .push_bind(video.is_live)
-                    .push_bind(video.duration)
-                    .push_bind(video.aspect_ratio)
-                    .push_bind(video.views)
-                    .push_bind(video.likes)
-                    .push_bind(video.dislikes)
-                    .push_bind(video.comments)
-                    .push_bind(video.thumbnail_path)
-                    .push_bind(video.preview_path)
-                    .push_bind(video.embed_path)
-                    .push_bind(video.published_at)
-                    .push_bind(video.originally_published_at)
-                    .push_bind(video.remote_created_at)
-                    .push_bind(video.remote_updated_at)
-                    .push_bind(video.details_fetched_at)
-                    .push_bind(video.first_seen_at)
-                    .push_bind(seen_at)
-                    .push_bind(None::<DateTime<Utc>>)
-                    .push_bind(seen_at);
-            });
-            query.push(format!(
-                " ON CONFLICT (uuid) DO UPDATE SET {VIDEO_UPDATE_SET} \
-                 WHERE videos.instance_id = excluded.instance_id RETURNING id"
-            ));
-            query.build_query_as().fetch_all(&mut **c).await?
-        });
+        let written: Vec<(i64,)> = match tx {
+            Tx::Postgres(c) => insert_videos_postgres(c, &writes, seen_at).await?,
+            Tx::Sqlite(c) => insert_videos_sqlite(c, writes, seen_at).await?,
+        };
         changes.extend(written.into_iter().map(|(id,)| (Entity::Video, id)));
     }
     touch(tx, "videos", &touches, seen_at).await?;
     Ok(summary)
+}
+
+/// Inserts or updates videos on SQLite in one multi-row statement, moving
+/// their strings into its arguments.
+async fn insert_videos_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    rows: Vec<Video>,
+    seen_at: DateTime<Utc>,
+) -> Result<Vec<(i64,)>> {
+    let mut query = QueryBuilder::new(format!("INSERT INTO videos ({VIDEO_WRITE_COLUMNS}) "));
+    query.push_values(rows, |mut row, video| {
+        row.push_bind(video.instance_id)
+            .push_bind(video.account_id)
+            .push_bind(video.channel_id)
+            .push_bind(video.remote_id)
+            .push_bind(video.uuid)
+            .push_bind(video.short_uuid)
+            .push_bind(video.url)
+            .push_bind(video.name)
+            .push_bind(video.truncated_description)
+            .push_bind(video.description)
+            .push_bind(video.support)
+            .push_bind(video.tags.to_json())
+            .push_bind(video.category_id)
+            .push_bind(video.category_label)
+            .push_bind(video.licence_id)
+            .push_bind(video.licence_label)
+            .push_bind(video.language_id)
+            .push_bind(video.language_label)
+            .push_bind(video.privacy_id)
+            .push_bind(video.nsfw)
+            .push_bind(video.nsfw_flags)
+            .push_bind(video.nsfw_summary)
+            .push_bind(video.is_live)
+            .push_bind(video.duration)
+            .push_bind(video.aspect_ratio)
+            .push_bind(video.views)
+            .push_bind(video.likes)
+            .push_bind(video.dislikes)
+            .push_bind(video.comments)
+            .push_bind(video.thumbnail_path)
+            .push_bind(video.preview_path)
+            .push_bind(video.embed_path)
+            .push_bind(video.published_at)
+            .push_bind(video.originally_published_at)
+            .push_bind(video.remote_created_at)
+            .push_bind(video.remote_updated_at)
+            .push_bind(video.details_fetched_at)
+            .push_bind(video.first_seen_at)
+            .push_bind(seen_at)
+            .push_bind(None::<DateTime<Utc>>)
+            .push_bind(seen_at);
+    });
+    query.push(format!(
+        " ON CONFLICT (uuid) DO UPDATE SET {VIDEO_UPDATE_SET} \
+         WHERE videos.instance_id = excluded.instance_id RETURNING id"
+    ));
+    Ok(query.build_query_as().fetch_all(c).await?)
+}
+
+/// Inserts or updates videos on PostgreSQL with one array per column: the
+/// statement stays the same whatever the number of rows, so its plan does
+/// not grow with the page. Every execution is planned afresh (see
+/// `Store::connect`), and planning a multi-row `VALUES` of 400 rows of 41
+/// values cost the server about 12 % of its CPU in a crawl (BENCHMARKS.md).
+async fn insert_videos_postgres(
+    c: &mut sqlx::PgConnection,
+    rows: &[Video],
+    seen_at: DateTime<Utc>,
+) -> Result<Vec<(i64,)>> {
+    macro_rules! column {
+        ($($field:tt)+) => {
+            rows.iter().map(|row| row.$($field)+).collect::<Vec<_>>()
+        };
+    }
+    let tags: Vec<String> = rows.iter().map(|row| row.tags.to_json()).collect();
+    let sql = format!(
+        "INSERT INTO videos ({VIDEO_WRITE_COLUMNS}) \
+         SELECT u.*, $39::timestamptz, NULL::timestamptz, $39::timestamptz FROM unnest(\
+         $1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+         $13::bigint[], $14::text[], $15::bigint[], $16::text[], $17::text[], $18::text[], \
+         $19::bigint[], $20::boolean[], $21::bigint[], $22::text[], $23::boolean[], \
+         $24::bigint[], $25::float8[], $26::bigint[], $27::bigint[], $28::bigint[], \
+         $29::bigint[], $30::text[], $31::text[], $32::text[], $33::timestamptz[], \
+         $34::timestamptz[], $35::timestamptz[], $36::timestamptz[], $37::timestamptz[], \
+         $38::timestamptz[]) AS u \
+         ON CONFLICT (uuid) DO UPDATE SET {VIDEO_UPDATE_SET} \
+         WHERE videos.instance_id = excluded.instance_id RETURNING id"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(column!(instance_id))
+        .bind(column!(account_id))
+        .bind(column!(channel_id))
+        .bind(column!(remote_id))
+        .bind(column!(uuid.as_str()))
+        .bind(column!(short_uuid.as_deref()))
+        .bind(column!(url.as_str()))
+        .bind(column!(name.as_str()))
+        .bind(column!(truncated_description.as_deref()))
+        .bind(column!(description.as_deref()))
+        .bind(column!(support.as_deref()))
+        .bind(tags)
+        .bind(column!(category_id))
+        .bind(column!(category_label.as_deref()))
+        .bind(column!(licence_id))
+        .bind(column!(licence_label.as_deref()))
+        .bind(column!(language_id.as_deref()))
+        .bind(column!(language_label.as_deref()))
+        .bind(column!(privacy_id))
+        .bind(column!(nsfw))
+        .bind(column!(nsfw_flags))
+        .bind(column!(nsfw_summary.as_deref()))
+        .bind(column!(is_live))
+        .bind(column!(duration))
+        .bind(column!(aspect_ratio))
+        .bind(column!(views))
+        .bind(column!(likes))
+        .bind(column!(dislikes))
+        .bind(column!(comments))
+        .bind(column!(thumbnail_path.as_deref()))
+        .bind(column!(preview_path.as_deref()))
+        .bind(column!(embed_path.as_deref()))
+        .bind(column!(published_at))
+        .bind(column!(originally_published_at))
+        .bind(column!(remote_created_at))
+        .bind(column!(remote_updated_at))
+        .bind(column!(details_fetched_at))
+        .bind(column!(first_seen_at))
+        .bind(seen_at)
+        .fetch_all(c)
+        .await?)
 }
 
 const VIDEO_WRITE_COLUMNS: &str = "instance_id, account_id, channel_id, remote_id, uuid, \
