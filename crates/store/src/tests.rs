@@ -1,6 +1,6 @@
 //! The storage suite, run against SQLite and (when configured) PostgreSQL.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -582,9 +582,9 @@ async fn crawl_runs_record_their_counters(store: Store) {
 }
 
 /// Every column of a video written by a page's upsert (a multi-row `VALUES`
-/// on SQLite, one array per column on PostgreSQL) reads back as written:
-/// each holds a value no other column of the same type holds, so a column
-/// written in another's place fails.
+/// on SQLite, one array per column on PostgreSQL) reads back as the row the
+/// upsert meant to write: each holds a value no other column of the same
+/// type holds, so a column written in another's place fails.
 async fn every_video_column_is_written_in_its_place(store: Store) {
     let instance = instance(&store, "video.example").await;
     let record = VideoRecord {
@@ -636,50 +636,11 @@ async fn every_video_column_is_written_in_its_place(store: Store) {
         .await
         .unwrap()
         .unwrap();
-    let details = record.details.clone().unwrap();
+    let accounts = HashMap::from([("alice".to_owned(), channel.account_id.unwrap())]);
+    let channels = HashMap::from([("alice_channel".to_owned(), channel.id)]);
     let expected = Video {
         id: stored.id,
-        instance_id: instance.id,
-        account_id: channel.account_id,
-        channel_id: Some(channel.id),
-        remote_id: record.remote_id,
-        uuid: record.uuid.clone(),
-        short_uuid: record.short_uuid.clone(),
-        url: record.url.clone(),
-        name: record.name.clone(),
-        truncated_description: record.truncated_description.clone(),
-        description: details.description,
-        support: details.support,
-        tags: JsonList(details.tags),
-        category_id: record.category_id,
-        category_label: record.category_label.clone(),
-        licence_id: record.licence_id,
-        licence_label: record.licence_label.clone(),
-        language_id: record.language_id.clone(),
-        language_label: record.language_label.clone(),
-        privacy_id: record.privacy_id,
-        nsfw: record.nsfw,
-        nsfw_flags: record.nsfw_flags,
-        nsfw_summary: record.nsfw_summary.clone(),
-        is_live: record.is_live,
-        duration: record.duration,
-        aspect_ratio: record.aspect_ratio,
-        views: record.views,
-        likes: record.likes,
-        dislikes: record.dislikes,
-        comments: record.comments,
-        thumbnail_path: record.thumbnail_path.clone(),
-        preview_path: record.preview_path.clone(),
-        embed_path: record.embed_path.clone(),
-        published_at: record.published_at,
-        originally_published_at: record.originally_published_at,
-        remote_created_at: record.remote_created_at,
-        remote_updated_at: record.remote_updated_at,
-        details_fetched_at: Some(at(25)),
-        first_seen_at: at(25),
-        last_seen_at: at(25),
-        deleted_at: None,
-        updated_at: at(25),
+        ..videos::video_row(instance.id, &record, None, (&accounts, &channels), at(25))
     };
     assert_eq!(stored, expected);
 

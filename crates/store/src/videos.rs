@@ -824,7 +824,7 @@ const VIDEO_UPDATE_SET: &str = "account_id = excluded.account_id, \
 
 /// The row a record should leave in the database. Compared with the stored
 /// row (volatile bookkeeping columns copied over) to detect a change.
-fn video_row(
+pub(crate) fn video_row(
     instance_id: i64,
     record: &VideoRecord,
     old: Option<&Video>,
