@@ -7,7 +7,7 @@ use sqlx::QueryBuilder;
 use crate::db::Store;
 use crate::error::Result;
 use crate::model::{ImageList, InstanceStatus, Video};
-use crate::videos::push_list;
+use crate::videos::PushIn;
 
 /// The owner (channel or account) of a video, as search shows it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -151,14 +151,14 @@ impl Store {
                      WHERE si.video_id = v.id AND s.status = 'published') AS curated \
              FROM videos v JOIN instances i ON i.id = v.instance_id \
              LEFT JOIN channels c ON c.id = v.channel_id \
-             LEFT JOIN accounts a ON a.id = v.account_id WHERE v.id IN ",
+             LEFT JOIN accounts a ON a.id = v.account_id WHERE v.id",
             qualified(Video::COLUMNS, "v")
         );
         let mut documents = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(1000) {
             let rows: Vec<VideoDocumentRow> = on_pool!(&self.read, p => {
                 let mut query = QueryBuilder::new(&sql);
-                push_list(&mut query, chunk);
+                query.push_in(chunk);
                 query.build_query_as().fetch_all(p).await?
             });
             documents.extend(rows.into_iter().map(VideoDocument::from));
@@ -176,7 +176,7 @@ impl Store {
              a.name AS account_name, a.display_name AS account_display_name, \
              a.url AS account_url, a.avatars AS account_avatars, {BLOCKED} AS blocked \
              FROM channels c JOIN instances i ON i.id = c.instance_id \
-             LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id IN ",
+             LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id",
             qualified(crate::model::Channel::COLUMNS, "c")
         );
         #[derive(sqlx::FromRow)]
@@ -195,7 +195,7 @@ impl Store {
         for chunk in ids.chunks(1000) {
             let rows: Vec<Row> = on_pool!(&self.read, p => {
                 let mut query = QueryBuilder::new(&sql);
-                push_list(&mut query, chunk);
+                query.push_in(chunk);
                 query.build_query_as().fetch_all(p).await?
             });
             documents.extend(rows.into_iter().map(|row| ChannelDocument {

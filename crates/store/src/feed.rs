@@ -181,15 +181,40 @@ pub(crate) async fn append_changes(
     changes: &[(Entity, i64)],
     changed_at: DateTime<Utc>,
 ) -> Result<()> {
-    for chunk in changes.chunks(1000) {
-        on_tx!(tx, c => {
-            let mut query =
-                QueryBuilder::new("INSERT INTO change_feed (entity, entity_id, changed_at) ");
-            query.push_values(chunk, |mut row, (entity, id)| {
-                row.push_bind(entity.as_str()).push_bind(*id).push_bind(changed_at);
-            });
-            query.build().execute(&mut **c).await?;
-        });
+    if changes.is_empty() {
+        return Ok(());
+    }
+    match tx {
+        // One array per column: the same statement, and the same planning,
+        // whatever the number of entries (see `videos::PushIn`).
+        Tx::Postgres(c) => {
+            let (entities, ids): (Vec<&str>, Vec<i64>) = changes
+                .iter()
+                .map(|(entity, id)| (entity.as_str(), *id))
+                .unzip();
+            sqlx::query(
+                "INSERT INTO change_feed (entity, entity_id, changed_at) \
+                 SELECT entity, entity_id, $3 FROM unnest($1::text[], $2::bigint[]) \
+                 AS u(entity, entity_id)",
+            )
+            .bind(entities)
+            .bind(ids)
+            .bind(changed_at)
+            .execute(&mut **c)
+            .await?;
+        }
+        Tx::Sqlite(c) => {
+            for chunk in changes.chunks(1000) {
+                let mut query =
+                    QueryBuilder::new("INSERT INTO change_feed (entity, entity_id, changed_at) ");
+                query.push_values(chunk, |mut row, (entity, id)| {
+                    row.push_bind(entity.as_str())
+                        .push_bind(*id)
+                        .push_bind(changed_at);
+                });
+                query.build().execute(&mut **c).await?;
+            }
+        }
     }
     Ok(())
 }

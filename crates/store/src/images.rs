@@ -15,7 +15,7 @@ use sqlx::QueryBuilder;
 use crate::db::Store;
 use crate::error::Result;
 use crate::model::{ImageList, ImageRef, InstanceStatus};
-use crate::videos::push_list;
+use crate::videos::PushIn;
 
 /// The `failure` of a row whose file was evicted to keep the cache under its cap.
 pub const EVICTED: &str = "evicted";
@@ -254,12 +254,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {} FROM cached_images WHERE source_url IN ",
+            "SELECT {} FROM cached_images WHERE source_url",
             CachedImage::COLUMNS
         );
         Ok(on_pool!(&self.read, p => {
             let mut query = QueryBuilder::new(sql);
-            push_list(&mut query, source_urls);
+            query.push_in(source_urls);
             query.build_query_as().fetch_all(p).await?
         }))
     }
@@ -329,8 +329,8 @@ impl Store {
         Ok(on_pool!(&self.write, p => {
             let mut query = QueryBuilder::new("UPDATE cached_images SET last_used_at = ");
             query.push_bind(at).push(" WHERE last_used_at < ");
-            query.push_bind(at).push(" AND source_url IN ");
-            push_list(&mut query, source_urls);
+            query.push_bind(at).push(" AND source_url");
+            query.push_in(source_urls);
             query.build().execute(p).await?.rows_affected()
         }))
     }

@@ -8,7 +8,7 @@ use crate::documents::{ActorSummary, BLOCKED, VideoOwner, qualified, summary};
 use crate::error::Result;
 use crate::model::InstanceStatus;
 use crate::playlists::{COLUMNS, Playlist};
-use crate::videos::push_list;
+use crate::videos::PushIn;
 
 /// PeerTube's privacy id of a public playlist.
 const PUBLIC: i64 = 1;
@@ -97,14 +97,14 @@ impl Store {
              a.url AS account_url, a.avatars AS account_avatars, {BLOCKED} AS blocked \
              FROM playlists p JOIN instances i ON i.id = p.instance_id \
              LEFT JOIN channels c ON c.id = p.channel_id \
-             LEFT JOIN accounts a ON a.id = p.account_id WHERE p.id IN ",
+             LEFT JOIN accounts a ON a.id = p.account_id WHERE p.id",
             qualified(COLUMNS, "p")
         );
         let mut documents = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(1000) {
             let rows: Vec<PlaylistDocumentRow> = on_pool!(&self.read, p => {
                 let mut query = QueryBuilder::new(&sql);
-                push_list(&mut query, chunk);
+                query.push_in(chunk);
                 query.build_query_as().fetch_all(p).await?
             });
             documents.extend(rows.into_iter().map(PlaylistDocument::from));

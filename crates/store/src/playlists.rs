@@ -10,7 +10,7 @@ use crate::db::Store;
 use crate::error::Result;
 use crate::feed::{Entity, append_changes};
 use crate::model::Instance;
-use crate::videos::push_list;
+use crate::videos::PushIn;
 
 /// A playlist as read from an instance.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -75,8 +75,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let uuids: Vec<&str> = records.iter().map(|record| record.uuid.as_str()).collect();
         let existing: Vec<Playlist> = on_tx!(&mut tx, c => {
-            let mut query = QueryBuilder::new(format!("SELECT {COLUMNS} FROM playlists WHERE uuid IN "));
-            push_list(&mut query, &uuids);
+            let mut query = QueryBuilder::new(format!("SELECT {COLUMNS} FROM playlists WHERE uuid"));
+            query.push_in(&uuids);
             query.build_query_as().fetch_all(&mut **c).await?
         });
         let existing: HashMap<&str, &Playlist> =
@@ -171,8 +171,8 @@ impl Store {
         if !touches.is_empty() {
             on_tx!(&mut tx, c => {
                 let mut query = QueryBuilder::new("UPDATE playlists SET last_seen_at = ");
-                query.push_bind(seen_at).push(" WHERE id IN ");
-                push_list(&mut query, &touches);
+                query.push_bind(seen_at).push(" WHERE id");
+                query.push_in(&touches);
                 query.build().execute(&mut **c).await?;
             });
         }
@@ -218,8 +218,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows: Vec<Playlist> = on_pool!(&self.read, p => {
-            let mut query = QueryBuilder::new(format!("SELECT {COLUMNS} FROM playlists WHERE id IN "));
-            push_list(&mut query, ids);
+            let mut query = QueryBuilder::new(format!("SELECT {COLUMNS} FROM playlists WHERE id"));
+            query.push_in(ids);
             query.build_query_as().fetch_all(p).await?
         });
         Ok(rows)

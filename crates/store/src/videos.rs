@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{Database, Encode, QueryBuilder, Type};
+use sqlx::{Encode, Postgres, QueryBuilder, Sqlite, Type};
 
 use crate::crawl_state::save_crawl_state;
 use crate::db::{Store, Tx};
@@ -179,9 +179,9 @@ impl Store {
         let rows: Vec<KnownRow> = on_pool!(&self.read, p => {
             let mut query = QueryBuilder::new(
                 "SELECT instance_id, id, uuid, remote_updated_at, details_fetched_at, deleted_at \
-                 FROM videos WHERE uuid IN ",
+                 FROM videos WHERE uuid",
             );
-            push_list(&mut query, uuids);
+            query.push_in(uuids);
             query.build_query_as().fetch_all(p).await?
         });
         Ok(rows
@@ -302,18 +302,37 @@ type KnownRow = (
     Option<DateTime<Utc>>,
 );
 
-/// Appends `(a, b, c)` with one bound parameter per item.
-pub(crate) fn push_list<'a, DB, T>(query: &mut QueryBuilder<'a, DB>, items: &'a [T])
+/// Appends a membership test to the column just pushed: ` IN (…)` with one
+/// parameter per item on SQLite, ` = ANY($n)` with one array on PostgreSQL.
+/// PostgreSQL plans every execution afresh (see `Store::connect`), and an
+/// array keeps the statement and its planning the same size whatever the
+/// number of items.
+pub(crate) trait PushIn<'a, T> {
+    fn push_in(&mut self, items: &'a [T]) -> &mut Self;
+}
+
+impl<'a, T: 'a> PushIn<'a, T> for QueryBuilder<'a, Sqlite>
 where
-    DB: Database,
-    &'a T: Encode<'a, DB> + Type<DB>,
+    &'a T: Encode<'a, Sqlite> + Type<Sqlite>,
 {
-    query.push("(");
-    let mut separated = query.separated(", ");
-    for item in items {
-        separated.push_bind(item);
+    fn push_in(&mut self, items: &'a [T]) -> &mut Self {
+        self.push(" IN (");
+        let mut separated = self.separated(", ");
+        for item in items {
+            separated.push_bind(item);
+        }
+        separated.push_unseparated(")");
+        self
     }
-    separated.push_unseparated(")");
+}
+
+impl<'a, T: 'a> PushIn<'a, T> for QueryBuilder<'a, Postgres>
+where
+    &'a [T]: Encode<'a, Postgres> + Type<Postgres>,
+{
+    fn push_in(&mut self, items: &'a [T]) -> &mut Self {
+        self.push(" = ANY(").push_bind(items).push(")")
+    }
 }
 
 /// Accounts, channels, then videos of a page, and their change-feed entries.
@@ -365,8 +384,8 @@ async fn upsert_accounts(
     );
     let existing: Vec<Account> = on_tx!(tx, c => {
         let mut query = QueryBuilder::new(sql);
-        query.push_bind(instance.id).push(" AND name IN ");
-        push_list(&mut query, &names);
+        query.push_bind(instance.id).push(" AND name");
+        query.push_in(&names);
         query.build_query_as().fetch_all(&mut **c).await?
     });
     let existing: HashMap<&str, &Account> = existing
@@ -463,8 +482,8 @@ async fn upsert_channels(
     );
     let existing: Vec<Channel> = on_tx!(tx, c => {
         let mut query = QueryBuilder::new(sql);
-        query.push_bind(instance.id).push(" AND name IN ");
-        push_list(&mut query, &names);
+        query.push_bind(instance.id).push(" AND name");
+        query.push_in(&names);
         query.build_query_as().fetch_all(&mut **c).await?
     });
     let existing: HashMap<&str, &Channel> = existing
@@ -609,10 +628,10 @@ async fn upsert_videos(
         return Ok(summary);
     }
     let uuids: Vec<&str> = records.iter().map(|record| record.uuid.as_str()).collect();
-    let sql = format!("SELECT {} FROM videos WHERE uuid IN ", Video::COLUMNS);
+    let sql = format!("SELECT {} FROM videos WHERE uuid", Video::COLUMNS);
     let existing: Vec<Video> = on_tx!(tx, c => {
         let mut query = QueryBuilder::new(sql);
-        push_list(&mut query, &uuids);
+        query.push_in(&uuids);
         query.build_query_as().fetch_all(&mut **c).await?
     });
     let existing: HashMap<&str, &Video> = existing
@@ -913,8 +932,8 @@ async fn touch(tx: &mut Tx, table: &str, ids: &[i64], seen_at: DateTime<Utc>) ->
     }
     on_tx!(tx, c => {
         let mut query = QueryBuilder::new(format!("UPDATE {table} SET last_seen_at = "));
-        query.push_bind(seen_at).push(" WHERE id IN ");
-        push_list(&mut query, ids);
+        query.push_bind(seen_at).push(" WHERE id");
+        query.push_in(ids);
         query.build().execute(&mut **c).await?;
     });
     Ok(())
