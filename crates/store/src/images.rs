@@ -329,8 +329,7 @@ impl Store {
         Ok(on_pool!(&self.write, p => {
             let mut query = QueryBuilder::new("UPDATE cached_images SET last_used_at = ");
             query.push_bind(at).push(" WHERE last_used_at < ");
-            query.push_bind(at).push(" AND source_url");
-            query.push_in(source_urls);
+            query.push_bind(at).push(" AND source_url").push_in(source_urls);
             query.build().execute(p).await?.rows_affected()
         }))
     }

@@ -171,8 +171,7 @@ impl Store {
         if !touches.is_empty() {
             on_tx!(&mut tx, c => {
                 let mut query = QueryBuilder::new("UPDATE playlists SET last_seen_at = ");
-                query.push_bind(seen_at).push(" WHERE id");
-                query.push_in(&touches);
+                query.push_bind(seen_at).push(" WHERE id").push_in(&touches);
                 query.build().execute(&mut **c).await?;
             });
         }

@@ -384,8 +384,7 @@ async fn upsert_accounts(
     );
     let existing: Vec<Account> = on_tx!(tx, c => {
         let mut query = QueryBuilder::new(sql);
-        query.push_bind(instance.id).push(" AND name");
-        query.push_in(&names);
+        query.push_bind(instance.id).push(" AND name").push_in(&names);
         query.build_query_as().fetch_all(&mut **c).await?
     });
     let existing: HashMap<&str, &Account> = existing
@@ -482,8 +481,7 @@ async fn upsert_channels(
     );
     let existing: Vec<Channel> = on_tx!(tx, c => {
         let mut query = QueryBuilder::new(sql);
-        query.push_bind(instance.id).push(" AND name");
-        query.push_in(&names);
+        query.push_bind(instance.id).push(" AND name").push_in(&names);
         query.build_query_as().fetch_all(&mut **c).await?
     });
     let existing: HashMap<&str, &Channel> = existing
@@ -932,8 +930,7 @@ async fn touch(tx: &mut Tx, table: &str, ids: &[i64], seen_at: DateTime<Utc>) ->
     }
     on_tx!(tx, c => {
         let mut query = QueryBuilder::new(format!("UPDATE {table} SET last_seen_at = "));
-        query.push_bind(seen_at).push(" WHERE id");
-        query.push_in(ids);
+        query.push_bind(seen_at).push(" WHERE id").push_in(ids);
         query.build().execute(&mut **c).await?;
     });
     Ok(())
