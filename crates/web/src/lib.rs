@@ -17,12 +17,15 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::header::{self, Entry};
+use axum::http::{HeaderName, HeaderValue, Response};
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower::util::MapResponseLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use config::WebConfig;
@@ -33,61 +36,77 @@ pub use state::{AppState, Inner, StartError};
 /// The longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Headers every answer carries: no framing, no sniffing, no referrer leak,
-/// and a policy that allows nothing but Florilège itself (embeds from
-/// instances are framed on demand, so frames may come from anywhere).
-const SECURITY_HEADERS: [(&str, &str); 5] = [
+/// Headers every answer carries unless its handler set them: no framing, no
+/// sniffing, no referrer leak, and a policy that allows nothing but
+/// Florilège itself (embeds from instances are framed on demand, so frames
+/// may come from anywhere).
+const DEFAULT_HEADERS: [(HeaderName, HeaderValue); 6] = [
     (
-        "content-security-policy",
-        "default-src 'self'; img-src 'self' data:; frame-src http: https:; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; frame-src http: https:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
     ),
-    ("referrer-policy", "same-origin"),
-    ("x-content-type-options", "nosniff"),
-    ("x-frame-options", "DENY"),
     (
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("same-origin"),
     ),
+    (
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    ),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ),
+    (header::SERVER, HeaderValue::from_static("florilege")),
 ];
 
+/// Adds the [`DEFAULT_HEADERS`] an answer lacks.
+fn default_headers<B>(mut response: Response<B>) -> Response<B> {
+    let headers = response.headers_mut();
+    for (name, value) in DEFAULT_HEADERS {
+        if let Entry::Vacant(entry) = headers.entry(name) {
+            entry.insert(value);
+        }
+    }
+    response
+}
+
 /// Every route of the web node.
+///
+/// The middleware is one `ServiceBuilder` stack, outermost first: each
+/// `Router::layer` call boxes every route once more, and a request then
+/// clones and polls every box. Merging eleven such calls into this one
+/// made cached pages 9–19 % faster (BENCHMARKS.md, Pages).
 pub fn router(state: AppState) -> Router {
     let api = api::routes().layer(CorsLayer::permissive());
-    let mut router = Router::new()
+    Router::new()
         .merge(api)
         .merge(site::routes())
         .merge(admin::routes())
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::metrics))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            site::error::render_errors,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            site::cache::serve_cached,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ));
-    for (name, value) in SECURITY_HEADERS {
-        router = router.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        ));
-    }
-    router
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::SERVER,
-            HeaderValue::from_static("florilege"),
-        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(MapResponseLayer::new(default_headers))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                ))
+                .layer(CompressionLayer::new())
+                .layer(from_fn_with_state(state.clone(), metrics::track))
+                .layer(from_fn_with_state(state.clone(), site::cache::serve_cached))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    site::error::render_errors,
+                )),
+        )
         .with_state(state)
 }
 

@@ -136,6 +136,18 @@ async fn every_page_renders_in_both_languages_privately(site: &Site) {
             csp.contains("script-src") || csp.contains("default-src 'self'"),
             "{csp}"
         );
+        // The second answer comes from the page cache: the same defaults.
+        let (_, cached, _) = get(site, &path).await;
+        for headers in [&headers, &cached] {
+            for (name, value) in [
+                ("x-frame-options", "DENY"),
+                ("x-content-type-options", "nosniff"),
+                ("referrer-policy", "same-origin"),
+                ("server", "florilege"),
+            ] {
+                assert_eq!(headers[name], value, "{path}: {name}");
+            }
+        }
     }
 }
 
