@@ -197,7 +197,7 @@ pub fn video_document(
         doc.add_text(fields.channel_handle, analyzers.keyword(&channel.handle()));
     }
     doc.add_text(fields.name_sort, sort_key(analyzers, &summary.name));
-    doc.add_bytes(fields.payload, &payload(&summary));
+    doc.add_text(fields.payload, payload(&summary));
     doc
 }
 
@@ -278,7 +278,7 @@ pub fn channel_document(
     doc.add_i64(fields.followers, summary.followers_count);
     add_neutral_video_columns(&mut doc, fields);
     doc.add_text(fields.name_sort, sort_key(analyzers, &summary.display_name));
-    doc.add_bytes(fields.payload, &payload(&summary));
+    doc.add_text(fields.payload, payload(&summary));
     doc
 }
 
@@ -353,7 +353,7 @@ pub fn playlist_document(
     );
     add_neutral_video_columns(&mut doc, fields);
     doc.add_text(fields.name_sort, sort_key(analyzers, &summary.display_name));
-    doc.add_bytes(fields.payload, &payload(&summary));
+    doc.add_text(fields.payload, payload(&summary));
     doc
 }
 
@@ -363,6 +363,6 @@ fn sort_key(analyzers: &mut Analyzers, name: &str) -> String {
         .to_owned()
 }
 
-fn payload<T: serde::Serialize>(summary: &T) -> Vec<u8> {
-    serde_json::to_vec(summary).unwrap_or_default()
+fn payload<T: serde::Serialize>(summary: &T) -> String {
+    serde_json::to_string(summary).unwrap_or_default()
 }

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
+use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::analyzers::Analyzers;
 use crate::error::Result;
@@ -12,7 +12,7 @@ use crate::filters::{exclude_id, video_filters};
 use crate::query::{VideoQuery, VideoSort};
 use crate::ranking::Boosts;
 use crate::results::{Hit, VideoSummary};
-use crate::searcher::{Searcher, collect, find_video, payload, query_page, read_page};
+use crate::searcher::{Searcher, Stored, collect, find_video, payload, query_page, read_page};
 
 /// Description words kept, by weight.
 const DESCRIPTION_TERMS: usize = 10;
@@ -44,18 +44,14 @@ impl Searcher {
         let Some((address, searcher)) = find_video(&live, id)? else {
             return Ok(Vec::new());
         };
-        let document: TantivyDocument = searcher.doc(address)?;
+        let document: Stored = searcher.doc(address)?;
         let video: VideoSummary = payload(&document, &fields)?;
-        let description = document
-            .get_first(fields.description)
-            .and_then(|value| value.as_str())
-            .unwrap_or_default()
-            .to_owned();
+        let description = document.text(fields.description).unwrap_or_default();
 
         let (mut name_words, tags, description_words) = Analyzers::with(|a| {
             let names = a.folded_words(&video.name);
             let tags: Vec<String> = video.tags.iter().map(|tag| a.keyword(tag)).collect();
-            (names, tags, a.folded_words(&description))
+            (names, tags, a.folded_words(description))
         });
         name_words.retain(|word| word.chars().count() >= 3);
         name_words.sort();

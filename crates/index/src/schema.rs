@@ -17,7 +17,7 @@ use crate::analyzers::{FOLDED, KEYWORD, STEMMED};
 use crate::error::{IndexError, Result};
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// `kind` of a video document.
 pub const KIND_VIDEO: &str = "video";
@@ -144,7 +144,7 @@ pub fn build_schema() -> Schema {
     builder.add_text_field("account_handle", keyword());
     builder.add_text_field("channel_handle", keyword());
     builder.add_text_field("name_sort", TextOptions::default().set_fast("raw"));
-    builder.add_bytes_field("payload", STORED);
+    builder.add_text_field("payload", STORED);
     builder.build()
 }
 

@@ -14,8 +14,12 @@ use serde::de::DeserializeOwned;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::Directory;
 use tantivy::query::{Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Term};
 
 use crate::analyzers::{Analyzers, stem_language};
 use crate::columns::Columns;
@@ -257,7 +261,7 @@ impl Searcher {
         let Some((address, searcher)) = find_video(&live, id)? else {
             return Ok(None);
         };
-        let document: TantivyDocument = searcher.doc(address)?;
+        let document: Stored = searcher.doc(address)?;
         payload(&document, &live.fields).map(Some)
     }
 }
@@ -285,11 +289,7 @@ pub(crate) fn find_video(
 /// Counting only live documents makes every replica decide alike. Segments
 /// without deletions answer from their term dictionary; the others scan the
 /// term's postings.
-pub(crate) fn frequency(
-    searcher: &tantivy::Searcher,
-    field: tantivy::schema::Field,
-    text: &str,
-) -> u64 {
+pub(crate) fn frequency(searcher: &tantivy::Searcher, field: Field, text: &str) -> u64 {
     let term = Term::from_field_text(field, text);
     searcher
         .segment_readers()
@@ -419,7 +419,7 @@ const DOCUMENTS_PER_TASK: usize = 5;
 pub(crate) fn read_page<T: Send>(
     searcher: &tantivy::Searcher,
     addresses: &[(f32, DocAddress)],
-    read: impl Fn(f32, &TantivyDocument) -> Result<T> + Sync,
+    read: impl Fn(f32, &Stored) -> Result<T> + Sync,
 ) -> Result<Vec<T>> {
     let read_task = |addresses: &[(f32, DocAddress)]| -> tantivy::Result<Result<Vec<T>>> {
         Ok(addresses
@@ -438,33 +438,67 @@ pub(crate) fn read_page<T: Send>(
     Ok(page)
 }
 
+/// The stored fields of a document, as a result reads them: its JSON
+/// summary and, for snippets, its description (every stored field is text).
+///
+/// Read straight from the document store's bytes: no [`tantivy::TantivyDocument`]
+/// is built, and the summary needs no second UTF-8 check to be decoded.
+pub(crate) struct Stored(Vec<(Field, String)>);
+
+impl Stored {
+    /// A stored field's text.
+    pub fn text(&self, field: Field) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(stored, _)| *stored == field)
+            .map(|(_, text)| text.as_str())
+    }
+}
+
+impl DocumentDeserialize for Stored {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(
+        mut document: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        let mut texts = Vec::with_capacity(document.size_hint());
+        while let Some((field, StoredText(text))) = document.next_field()? {
+            texts.push((field, text));
+        }
+        Ok(Self(texts))
+    }
+}
+
+/// One stored text value.
+struct StoredText(String);
+
+impl ValueDeserialize for StoredText {
+    fn deserialize<'de, D: ValueDeserializer<'de>>(
+        value: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        value.deserialize_string().map(Self)
+    }
+}
+
 /// The stored summary of a document.
-pub(crate) fn payload<T: DeserializeOwned>(
-    document: &TantivyDocument,
-    fields: &Fields,
-) -> Result<T> {
-    let bytes = document
-        .get_first(fields.payload)
-        .and_then(|value| value.as_bytes())
+pub(crate) fn payload<T: DeserializeOwned>(document: &Stored, fields: &Fields) -> Result<T> {
+    let json = document
+        .text(fields.payload)
         .ok_or_else(|| IndexError::Payload("a document has no stored summary".into()))?;
-    serde_json::from_slice(bytes).map_err(|error| IndexError::Payload(error.to_string()))
+    serde_json::from_str(json).map_err(|error| IndexError::Payload(error.to_string()))
 }
 
 pub(crate) fn video_highlights(
     matcher: &Matcher,
-    document: &TantivyDocument,
+    document: &Stored,
     fields: &Fields,
     item: &VideoSummary,
 ) -> Highlights {
     let language = item.language.as_ref().and_then(|l| stem_language(&l.id));
     let description = document
-        .get_first(fields.description)
-        .and_then(|value| value.as_str())
-        .map(str::to_owned)
-        .or_else(|| item.truncated_description.clone());
+        .text(fields.description)
+        .or(item.truncated_description.as_deref());
     Analyzers::with(|a| Highlights {
         name: matcher.highlight(a, &item.name, language),
-        description: description.map(|text| matcher.snippet(a, &text, language)),
+        description: description.map(|text| matcher.snippet(a, text, language)),
     })
 }
 
@@ -539,7 +573,7 @@ impl<T> SearchResults<T> {
 
 #[cfg(test)]
 mod tests {
-    use tantivy::schema::{STORED, STRING, Schema, TEXT, Value};
+    use tantivy::schema::{STORED, STRING, Schema, TEXT};
     use tantivy::{DocAddress, Index, Term, doc};
 
     use super::{frequency, read_page};
@@ -598,8 +632,8 @@ mod tests {
             }
         }
         assert_eq!(addresses.len(), 23);
-        let read = |score: f32, document: &tantivy::TantivyDocument| {
-            let key = document.get_first(key).and_then(|v| v.as_str()).unwrap();
+        let read = |score: f32, document: &super::Stored| {
+            let key = document.text(key).unwrap();
             Ok((score, key.to_owned()))
         };
         let page = read_page(&searcher, &addresses, read).unwrap();
