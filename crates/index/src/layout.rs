@@ -17,8 +17,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use store::FeedCursor;
-use tantivy::Index;
 use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexSettings};
 
 use crate::analyzers;
 use crate::error::{IndexError, Result};
@@ -163,9 +163,21 @@ pub fn open_index(path: &Path) -> Result<Index> {
     Ok(index)
 }
 
+/// The document store's block size. A result's document costs one block's
+/// decompression; Tantivy's default of 16 KiB holds about eight documents,
+/// seven of them decompressed for nothing.
+const DOCSTORE_BLOCK_BYTES: usize = 4096;
+
 /// Creates an empty index with this build's schema in an empty directory.
 pub fn create_index(path: &Path) -> Result<Index> {
-    let index = Index::create_in_dir(path, build_schema())?;
+    let settings = IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..IndexSettings::default()
+    };
+    let index = Index::builder()
+        .schema(build_schema())
+        .settings(settings)
+        .create_in_dir(path)?;
     analyzers::register(index.tokenizers());
     Ok(index)
 }
