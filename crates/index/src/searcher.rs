@@ -27,14 +27,14 @@ use crate::error::{IndexError, Result};
 use crate::facets::FacetCollector;
 use crate::filters::video_filters;
 use crate::highlight::Matcher;
-use crate::layout::{Layout, open_index};
+use crate::layout::{CommitPayload, Layout, open_index};
 use crate::matching::{
     Lookups, Strictness, identifier, identifier_query, significant, text_query, video_groups,
 };
 use crate::query::{Direction, VideoQuery, VideoSort};
 use crate::ranking::Boosts;
 use crate::results::{Facets, Highlights, Hit, SearchResults, VideoSummary};
-use crate::schema::{Fields, KIND_CHANNEL, KIND_PLAYLIST, KIND_VIDEO};
+use crate::schema::{Fields, KIND_CHANNEL, KIND_PLAYLIST, KIND_VIDEO, SCHEMA_VERSION};
 use crate::statistics::LiveStatistics;
 use crate::suggest::suggest;
 use crate::top::BoostedTop;
@@ -57,6 +57,19 @@ pub(crate) struct LiveIndex {
 impl LiveIndex {
     fn open(path: &Path, generation: String) -> Result<Self> {
         let mut index = open_index(path)?;
+        // Another schema's documents would fail every search that reads them.
+        if let Some(commit) = CommitPayload::of(&index)?
+            && commit.schema_version != SCHEMA_VERSION
+        {
+            return Err(IndexError::Open {
+                path: path.display().to_string(),
+                message: format!(
+                    "the index was built with schema version {}, this build reads version \
+                     {SCHEMA_VERSION}: rebuild it (`florilege index --rebuild`, or start the indexer)",
+                    commit.schema_version
+                ),
+            });
+        }
         // Segments are searched in parallel: one search uses every core.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         if threads > 1 {
@@ -576,8 +589,46 @@ mod tests {
     use tantivy::schema::{STORED, STRING, Schema, TEXT};
     use tantivy::{DocAddress, Index, Term, doc};
 
-    use super::{frequency, read_page};
+    use super::{Searcher, frequency, read_page};
     use crate::error::IndexError;
+    use crate::layout::{CommitPayload, Layout, create_index};
+    use crate::schema::SCHEMA_VERSION;
+
+    /// An index of another schema is refused with a reason, rather than
+    /// opened to fail each search that reads its documents.
+    #[test]
+    fn an_index_of_another_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path()).unwrap();
+        let commit = |schema_version| {
+            let generation = layout.new_generation().unwrap();
+            let index = create_index(&layout.path(&generation)).unwrap();
+            let mut writer = crate::tests::segment_per_commit_writer(&index);
+            let mut prepared = writer.prepare_commit().unwrap();
+            let payload = CommitPayload {
+                schema_version,
+                ..CommitPayload::default()
+            };
+            prepared.set_payload(&payload.to_json());
+            prepared.commit().unwrap();
+            layout.publish(&generation).unwrap();
+        };
+
+        commit(SCHEMA_VERSION - 1);
+        let error = Searcher::open(dir.path()).err().unwrap().to_string();
+        assert!(
+            error.contains(&format!(
+                "built with schema version {}, this build reads version {SCHEMA_VERSION}",
+                SCHEMA_VERSION - 1
+            )),
+            "{error}"
+        );
+        assert!(error.contains("florilege index --rebuild"), "{error}");
+
+        commit(SCHEMA_VERSION);
+        let searcher = Searcher::open(dir.path()).unwrap();
+        assert_eq!(searcher.video_count().unwrap(), 0);
+    }
 
     #[test]
     fn word_frequencies_leave_deleted_documents_out() {
