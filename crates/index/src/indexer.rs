@@ -24,7 +24,7 @@ use crate::build::{build_generation, remove_stale_generations, writer};
 use crate::document::{channel_document, playlist_document, video_document};
 use crate::error::{IndexError, Result};
 use crate::layout::{CommitPayload, Layout, open_index};
-use crate::schema::{Fields, SCHEMA_VERSION, channel_key, playlist_key, video_key};
+use crate::schema::{Fields, channel_key, playlist_key, video_key};
 
 /// Documents re-read from the database per query.
 const DOCUMENT_CHUNK: usize = 500;
@@ -459,5 +459,5 @@ impl Indexer {
 fn is_current_schema(layout: &Layout, generation: &str) -> bool {
     open_index(&layout.path(generation))
         .and_then(|index| CommitPayload::of(&index))
-        .is_ok_and(|payload| payload.is_some_and(|p| p.schema_version == SCHEMA_VERSION))
+        .is_ok_and(|payload| payload.is_some_and(CommitPayload::is_current_schema))
 }

@@ -44,6 +44,11 @@ impl CommitPayload {
         }
     }
 
+    /// Whether the commit was made by an index of this build's schema.
+    pub fn is_current_schema(self) -> bool {
+        self.schema_version == SCHEMA_VERSION
+    }
+
     pub(crate) fn to_json(self) -> String {
         serde_json::to_string(&self).unwrap_or_default()
     }

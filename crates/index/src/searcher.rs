@@ -59,7 +59,7 @@ impl LiveIndex {
         let mut index = open_index(path)?;
         // Another schema's documents would fail every search that reads them.
         if let Some(commit) = CommitPayload::of(&index)?
-            && commit.schema_version != SCHEMA_VERSION
+            && !commit.is_current_schema()
         {
             return Err(IndexError::Open {
                 path: path.display().to_string(),
