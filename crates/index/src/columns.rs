@@ -14,6 +14,7 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, SegmentReader};
 
+use crate::facets::DocumentFacets;
 use crate::ranking::DocumentBoosts;
 
 /// The columns of one segment that ranking and facets read.
@@ -28,6 +29,8 @@ pub(crate) struct SegmentColumns {
     max_doc: DocId,
     /// The boosts' inputs as plain arrays, read on the first `-match` search.
     boosts: OnceLock<Arc<DocumentBoosts>>,
+    /// The facets' values as plain arrays, read on the first search with facets.
+    facets: OnceLock<Arc<DocumentFacets>>,
 }
 
 impl SegmentColumns {
@@ -43,6 +46,7 @@ impl SegmentColumns {
             duration: fast.column_opt("duration")?,
             max_doc: segment.max_doc(),
             boosts: OnceLock::new(),
+            facets: OnceLock::new(),
         })
     }
 
@@ -55,6 +59,14 @@ impl SegmentColumns {
         Arc::clone(
             self.boosts
                 .get_or_init(|| Arc::new(DocumentBoosts::read(self))),
+        )
+    }
+
+    /// The facet values of every document of the segment.
+    pub fn facets(&self) -> Arc<DocumentFacets> {
+        Arc::clone(
+            self.facets
+                .get_or_init(|| Arc::new(DocumentFacets::read(self))),
         )
     }
 }
