@@ -17,6 +17,9 @@ use tantivy::{DocId, SegmentReader};
 use crate::facets::DocumentFacets;
 use crate::ranking::DocumentBoosts;
 
+/// Documents per call of [`SegmentColumns::for_each_chunk`].
+pub(crate) const CHUNK: usize = 4096;
+
 /// The columns of one segment that ranking and facets read.
 pub(crate) struct SegmentColumns {
     pub views: Option<Column<i64>>,
@@ -52,6 +55,18 @@ impl SegmentColumns {
 
     pub fn max_doc(&self) -> DocId {
         self.max_doc
+    }
+
+    /// Calls `read` with every document of the segment in order, [`CHUNK`]
+    /// at a time: a column reads many documents at once for less than one
+    /// at a time.
+    pub fn for_each_chunk(&self, mut read: impl FnMut(&[DocId])) {
+        let mut docs = Vec::with_capacity(CHUNK);
+        for start in (0..self.max_doc).step_by(CHUNK) {
+            docs.clear();
+            docs.extend(start..self.max_doc.min(start + CHUNK as DocId));
+            read(&docs);
+        }
     }
 
     /// The boosts' inputs of every document of the segment.

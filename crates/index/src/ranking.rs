@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tantivy::{DocId, Score};
 
-use crate::columns::SegmentColumns;
+use crate::columns::{CHUNK, SegmentColumns};
 use crate::facets::first_values;
 
 /// Weight of popularity (views, on a log scale saturating at a million).
@@ -77,27 +77,20 @@ const UNPUBLISHED: i64 = i64::MIN;
 const NO_LANGUAGE: u32 = u32::MAX;
 
 impl DocumentBoosts {
-    /// Reads the columns of every document, a chunk at a time.
+    /// Reads the columns of every document.
     pub fn read(columns: &SegmentColumns) -> Self {
-        const CHUNK: usize = 4096;
-        let max_doc = columns.max_doc();
-        let mut fixed = Vec::with_capacity(max_doc as usize);
-        let mut published = Vec::with_capacity(max_doc as usize);
-        let mut languages = Vec::with_capacity(max_doc as usize);
+        let max_doc = columns.max_doc() as usize;
+        let mut fixed = Vec::with_capacity(max_doc);
+        let mut published = Vec::with_capacity(max_doc);
+        let mut languages = Vec::with_capacity(max_doc);
         let (mut views, mut ats) = (vec![None; CHUNK], vec![None; CHUNK]);
         let (mut curated, mut ords) = (vec![None; CHUNK], vec![None; CHUNK]);
-        let mut docs = Vec::with_capacity(CHUNK);
-        for start in (0..max_doc).step_by(CHUNK) {
-            docs.clear();
-            docs.extend(start..max_doc.min(start + CHUNK as DocId));
-            let views = first_values(columns.views.as_ref(), &docs, &mut views);
-            let ats = first_values(columns.published_at.as_ref(), &docs, &mut ats);
-            let curated = first_values(columns.curated.as_ref(), &docs, &mut curated);
-            let ords = first_values(
-                columns.language.as_ref().map(|c| c.ords()),
-                &docs,
-                &mut ords,
-            );
+        let language_ords = columns.language.as_ref().map(|c| c.ords());
+        columns.for_each_chunk(|docs| {
+            let views = first_values(columns.views.as_ref(), docs, &mut views);
+            let ats = first_values(columns.published_at.as_ref(), docs, &mut ats);
+            let curated = first_values(columns.curated.as_ref(), docs, &mut curated);
+            let ords = first_values(language_ords, docs, &mut ords);
             for i in 0..docs.len() {
                 let curated = if curated[i] == Some(true) {
                     CURATED
@@ -109,7 +102,7 @@ impl DocumentBoosts {
                 let language = ords[i].and_then(|ord| u32::try_from(ord).ok());
                 languages.push(language.unwrap_or(NO_LANGUAGE));
             }
-        }
+        });
         Self {
             max_fixed: fixed.iter().copied().fold(0.0, f32::max),
             max_published: published.iter().copied().max().unwrap_or(UNPUBLISHED),
